@@ -1,0 +1,185 @@
+"""Applications, service principals, their credentials and app role assignments."""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from datetime import datetime, timedelta
+from typing import Any
+
+from simulator.clock import iso
+from simulator.directory.collection import Obj
+from simulator.directory.schema import APPLICATION_WRITABLE, SERVICE_PRINCIPAL_WRITABLE, check_properties
+from simulator.directory.tenant import AppCredential, Tenant
+from simulator.graph.errors import GraphError, bad_request, not_found
+
+#: The default app role every application has ("User" / msiam_access for gallery apps).
+DEFAULT_ACCESS_ROLE_ID = "00000000-0000-0000-0000-000000000000"
+
+
+def create_application(
+    tenant: Tenant, body: Any, now: datetime, *, object_id: str | None = None, app_id: str | None = None
+) -> Obj:
+    props = check_properties(
+        body, APPLICATION_WRITABLE, frozenset({"id", "appId"}), "application", "Application"
+    )
+    if not props.get("displayName"):
+        raise bad_request("Property 'displayName' is required for creating an application.")
+    app: Obj = {
+        "id": object_id or str(uuid.uuid4()),
+        "appId": app_id or str(uuid.uuid4()),
+        "createdDateTime": iso(now),
+        "signInAudience": "AzureADMyOrg",
+        "identifierUris": [],
+        "tags": [],
+        "appRoles": [],
+        "requiredResourceAccess": [],
+        "passwordCredentials": [],
+        "keyCredentials": [],
+        "publisherDomain": tenant.default_domain,
+    }
+    app.update(props)
+    tenant.applications.add(app)
+    return app
+
+
+def create_service_principal(tenant: Tenant, body: Any, *, object_id: str | None = None) -> Obj:
+    props = check_properties(
+        body, SERVICE_PRINCIPAL_WRITABLE, frozenset({"id"}), "servicePrincipal", "ServicePrincipal"
+    )
+    app_id = props.get("appId")
+    if not app_id:
+        raise bad_request("Property 'appId' is required for creating a service principal.")
+    app = next((a for a in tenant.applications.values() if a["appId"] == app_id), None)
+    if app is None:
+        raise bad_request(
+            f"The appId '{app_id}' of the service principal does not reference a valid application object."
+        )
+    if any(sp["appId"] == app_id for sp in tenant.service_principals.values()):
+        raise GraphError(
+            409,
+            "Request_MultipleObjectsWithSameKeyValue",
+            "The service principal cannot be created, updated, or restored because the service principal name "
+            f"{app_id} is already in use.",
+        )
+    sp: Obj = {
+        "id": object_id or str(uuid.uuid4()),
+        "appId": app_id,
+        "displayName": app["displayName"],
+        "appDisplayName": app["displayName"],
+        "accountEnabled": True,
+        "appRoleAssignmentRequired": False,
+        "appOwnerOrganizationId": tenant.id,
+        "applicationTemplateId": app.get("applicationTemplateId"),
+        "appRoles": list(app.get("appRoles", [])),
+        "servicePrincipalNames": [app_id],
+        "servicePrincipalType": "Application",
+        "tags": [],
+    }
+    sp.update({k: v for k, v in props.items() if k != "appId"})
+    tenant.service_principals.add(sp)
+    return sp
+
+
+def register_app(
+    tenant: Tenant,
+    display_name: str,
+    roles: list[str],
+    now: datetime,
+    *,
+    client_id: str | None = None,
+    secret: str | None = None,
+    object_ids: tuple[str, str] | None = None,
+) -> AppCredential:
+    """An app registration with a service principal, a client secret and granted application permissions."""
+    app = create_application(
+        tenant,
+        {"displayName": display_name},
+        now,
+        object_id=object_ids[0] if object_ids else None,
+        app_id=client_id,
+    )
+    sp = create_service_principal(
+        tenant, {"appId": app["appId"]}, object_id=object_ids[1] if object_ids else None
+    )
+    secret = secret or new_secret()
+    _record_password(app, secret, display_name="ccsync", now=now)
+    cred = AppCredential(app["appId"], display_name, [secret], sorted(roles), app["id"], sp["id"])
+    tenant.apps[app["appId"]] = cred
+    return cred
+
+
+def new_secret() -> str:
+    """A client secret in the shape Entra issues (40 characters, with a ``~``)."""
+    raw = secrets.token_urlsafe(30)[:36]
+    return f"{raw[:3]}8Q~{raw[3:]}"
+
+
+def _record_password(app: Obj, secret: str, *, display_name: str, now: datetime) -> Obj:
+    cred = {
+        "customKeyIdentifier": None,
+        "displayName": display_name,
+        "endDateTime": iso(now + timedelta(days=730)),
+        "hint": secret[:3],
+        "keyId": str(uuid.uuid4()),
+        "secretText": None,
+        "startDateTime": iso(now),
+    }
+    app["passwordCredentials"].append(cred)
+    return cred
+
+
+def add_password(tenant: Tenant, app: Obj, body: Any, now: datetime) -> Obj:
+    """``addPassword``: a new secret, returned once in ``secretText`` and usable at the token endpoint."""
+    name = (body or {}).get("passwordCredential", {}).get("displayName") if isinstance(body, dict) else None
+    secret = new_secret()
+    cred = _record_password(app, secret, display_name=name or "", now=now)
+    sp = next((s for s in tenant.service_principals.values() if s["appId"] == app["appId"]), None)
+    existing = tenant.apps.get(app["appId"])
+    if existing is None:
+        tenant.apps[app["appId"]] = AppCredential(
+            app["appId"], app["displayName"], [secret], [], app["id"], sp["id"] if sp else ""
+        )
+    else:
+        existing.secrets.append(secret)
+    return {**cred, "secretText": secret}
+
+
+def assign_app_role(tenant: Tenant, resource_sp: Obj, body: Any, now: datetime) -> Obj:
+    """``POST servicePrincipals/{id}/appRoleAssignedTo``: grant a user, group or SP an app role."""
+    if not isinstance(body, dict):
+        raise bad_request("The request body must be a JSON object.")
+    for field in ("principalId", "resourceId", "appRoleId"):
+        if not isinstance(body.get(field), str):
+            raise bad_request(f"Property '{field}' is required for creating an app role assignment.")
+    if body["resourceId"].lower() != resource_sp["id"]:
+        raise bad_request("The resourceId must be the id of the service principal in the request URL.")
+    found = tenant.directory_object(body["principalId"].lower())
+    if found is None:
+        raise not_found(body["principalId"])
+    kind, principal = found
+    role_ids = {r["id"] for r in resource_sp.get("appRoles", [])} | {DEFAULT_ACCESS_ROLE_ID}
+    if body["appRoleId"].lower() not in role_ids:
+        raise bad_request("Permission being assigned was not found on application", code="Request_BadRequest")
+    for a in tenant.app_role_assignments.values():
+        if (
+            a["resourceId"] == resource_sp["id"]
+            and a["principalId"] == principal["id"]
+            and a["appRoleId"] == body["appRoleId"].lower()
+        ):
+            raise bad_request("Permission being assigned already exists on the object")
+    assignment = {
+        "id": secrets.token_urlsafe(32)[:43],
+        "appRoleId": body["appRoleId"].lower(),
+        "createdDateTime": iso(now),
+        "deletedDateTime": None,
+        "principalDisplayName": principal.get("displayName"),
+        "principalId": principal["id"],
+        "principalType": {"user": "User", "group": "Group", "servicePrincipal": "ServicePrincipal"}.get(
+            kind, kind
+        ),
+        "resourceDisplayName": resource_sp.get("displayName"),
+        "resourceId": resource_sp["id"],
+    }
+    tenant.app_role_assignments.add(assignment)
+    return assignment

@@ -1,0 +1,109 @@
+"""An ordered, id-keyed collection of directory objects with stable cursors for paging."""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections.abc import Callable, Iterator
+from typing import Any
+
+Obj = dict[str, Any]
+
+
+class Collection:
+    """Objects in insertion order; each gets a sequence number that never changes or repeats.
+
+    Paging walks by sequence number, so objects created during an enumeration land after
+    every cursor already handed out: no duplicate, no omission of objects that existed.
+    """
+
+    __slots__ = ("items", "_seq_of", "_order_seq", "_order_id", "_next", "_dead")
+
+    def __init__(self) -> None:
+        self.items: dict[str, Obj] = {}
+        self._seq_of: dict[str, int] = {}
+        self._order_seq: list[int] = []
+        self._order_id: list[str] = []
+        self._next = 1
+        self._dead = 0
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __contains__(self, obj_id: object) -> bool:
+        return obj_id in self.items
+
+    def get(self, obj_id: str) -> Obj | None:
+        return self.items.get(obj_id)
+
+    def add(self, obj: Obj) -> int:
+        """Append ``obj`` (keyed by ``obj['id']``) and return its sequence number."""
+        obj_id = obj["id"]
+        if obj_id in self.items:
+            raise KeyError(f"duplicate id {obj_id}")
+        seq = self._next
+        self._next += 1
+        self.items[obj_id] = obj
+        self._seq_of[obj_id] = seq
+        self._order_seq.append(seq)
+        self._order_id.append(obj_id)
+        return seq
+
+    def remove(self, obj_id: str) -> Obj:
+        obj = self.items.pop(obj_id)
+        del self._seq_of[obj_id]
+        self._dead += 1
+        if self._dead > 1024 and self._dead > len(self.items):
+            self._compact()
+        return obj
+
+    def seq(self, obj_id: str) -> int:
+        return self._seq_of[obj_id]
+
+    def _compact(self) -> None:
+        keep = [
+            (s, i) for s, i in zip(self._order_seq, self._order_id, strict=True) if self._seq_of.get(i) == s
+        ]
+        self._order_seq = [s for s, _ in keep]
+        self._order_id = [i for _, i in keep]
+        self._dead = 0
+
+    def iter_after(self, cursor: int = 0) -> Iterator[tuple[int, Obj]]:
+        """Live objects with a sequence number above ``cursor``, in order."""
+        start = bisect_right(self._order_seq, cursor)
+        seqs, ids, seq_of, items = self._order_seq, self._order_id, self._seq_of, self.items
+        for k in range(start, len(seqs)):
+            obj_id = ids[k]
+            s = seqs[k]
+            if seq_of.get(obj_id) == s:
+                yield s, items[obj_id]
+
+    def page(
+        self, cursor: int, limit: int, keep: Callable[[Obj], bool] | None = None
+    ) -> tuple[list[Obj], int | None]:
+        """Up to ``limit`` objects after ``cursor`` that pass ``keep``; the next cursor or None."""
+        out: list[Obj] = []
+        last = cursor
+        for s, obj in self.iter_after(cursor):
+            if keep is not None and not keep(obj):
+                last = s
+                continue
+            if len(out) == limit:
+                return out, last
+            out.append(obj)
+            last = s
+        return out, None
+
+    def values(self) -> Iterator[Obj]:
+        for _, obj in self.iter_after(0):
+            yield obj
+
+    def dump(self) -> list[Obj]:
+        """Objects in sequence order (for snapshots)."""
+        return list(self.values())
+
+    @classmethod
+    def load(cls, objs: list[Obj]) -> Collection:
+        c = cls()
+        for o in objs:
+            c.add(o)
+        return c

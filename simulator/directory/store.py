@@ -1,0 +1,88 @@
+"""The simulator's one store: every tenant of every cloud, behind one lock."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from simulator.clock import Clock
+from simulator.directory.tenant import Tenant
+
+SNAPSHOT_FORMAT = 1
+
+
+class SnapshotError(ValueError):
+    """A snapshot that cannot be loaded (newer format, not a snapshot, damaged)."""
+
+
+class Store:
+    """Tenants keyed by id (and verified domain), the clock, and the lock that serializes writes."""
+
+    def __init__(self, clock: Clock | None = None) -> None:
+        self.clock = clock or Clock()
+        self.lock = threading.RLock()
+        self.tenants: dict[str, Tenant] = {}
+        self._domains: dict[str, str] = {}
+
+    def add_tenant(self, tenant: Tenant) -> Tenant:
+        with self.lock:
+            if tenant.id in self.tenants:
+                raise ValueError(f"tenant {tenant.id} already exists")
+            for d in tenant.domains:
+                if d.lower() in self._domains:
+                    raise ValueError(f"domain {d} is already verified by another tenant")
+            self.tenants[tenant.id] = tenant
+            for d in tenant.domains:
+                self._domains[d.lower()] = tenant.id
+            return tenant
+
+    def tenant(self, key: str) -> Tenant | None:
+        """A tenant by id (GUID) or by one of its verified domains."""
+        t = self.tenants.get(key.lower())
+        if t is None:
+            tid = self._domains.get(key.lower())
+            t = self.tenants.get(tid) if tid else None
+        return t
+
+    def reset(self) -> None:
+        with self.lock:
+            self.tenants.clear()
+            self._domains.clear()
+
+    # -- snapshots -----------------------------------------------------------------------
+
+    def snapshot(self) -> dict[str, Any]:
+        """The whole state as a versioned, JSON-able document."""
+        with self.lock:
+            return {
+                "format": SNAPSHOT_FORMAT,
+                "kind": "ccsync-snapshot",
+                "clock": {"virtual": self.clock.now().isoformat() if self.clock.is_virtual else None},
+                "tenants": [t.to_dict() for t in self.tenants.values()],
+            }
+
+    def restore(self, doc: Any) -> None:
+        """Replace the whole state with a snapshot; nothing changes if the snapshot is refused."""
+        if not isinstance(doc, dict) or doc.get("kind") != "ccsync-snapshot":
+            raise SnapshotError('not a ccsync snapshot (missing "kind": "ccsync-snapshot")')
+        fmt = doc.get("format")
+        if not isinstance(fmt, int):
+            raise SnapshotError('snapshot has no integer "format"')
+        if fmt > SNAPSHOT_FORMAT:
+            raise SnapshotError(
+                f"snapshot format {fmt} is newer than this simulator understands ({SNAPSHOT_FORMAT}); "
+                "upgrade ccsync to load it"
+            )
+        try:
+            tenants = [Tenant.from_dict(t) for t in doc["tenants"]]
+        except (KeyError, TypeError, ValueError) as exc:
+            raise SnapshotError(f"snapshot is damaged: {exc!r}") from exc
+        with self.lock:
+            self.reset()
+            for t in tenants:
+                self.add_tenant(t)
+            virtual = (doc.get("clock") or {}).get("virtual")
+            if virtual:
+                from datetime import datetime
+
+                self.clock.set_virtual(datetime.fromisoformat(virtual))

@@ -1,0 +1,148 @@
+"""A tenant: the directory objects, licences, app credentials and policies of one organization."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any
+
+from simulator.clouds import Cloud
+from simulator.directory.collection import Collection, Obj
+
+
+@dataclass
+class AppCredential:
+    """What the token endpoint needs about an app: its secrets and granted application permissions."""
+
+    client_id: str
+    display_name: str
+    secrets: list[str]
+    roles: list[str]
+    application_id: str
+    sp_id: str
+    #: PEM public certificates accepted for ``client_assertion`` sign-in.
+    certificates: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+_COLLECTIONS = ("users", "groups", "applications", "service_principals", "deleted", "app_role_assignments")
+
+
+class Tenant:
+    """All state of one tenant; every object is reachable only through its tenant and cloud."""
+
+    def __init__(
+        self,
+        tenant_id: str,
+        cloud: Cloud,
+        flavor: str,
+        display_name: str,
+        default_domain: str,
+        created: datetime,
+    ) -> None:
+        self.id = tenant_id
+        self.cloud = cloud
+        self.flavor = flavor
+        self.display_name = display_name
+        self.default_domain = default_domain
+        self.domains: list[str] = [default_domain]
+        self.created = created
+        self.users = Collection()
+        self.groups = Collection()
+        self.applications = Collection()
+        self.service_principals = Collection()
+        #: ``directory/deletedItems``: soft-deleted users and groups.
+        self.deleted = Collection()
+        self.app_role_assignments = Collection()
+        #: group id -> {member id: member odata type}, in the order members were added.
+        self.members: dict[str, dict[str, str]] = {}
+        #: skuId -> number of purchased (prepaid, enabled) units.
+        self.subscribed_skus: dict[str, int] = {}
+        #: skuId -> units assigned to live users (kept by directory.users).
+        self.consumed_units: dict[str, int] = {}
+        self.apps: dict[str, AppCredential] = {}
+        #: lower-cased userPrincipalName -> user id, for lookups and uniqueness.
+        self.upn_index: dict[str, str] = {}
+        #: the base ``crossTenantAccessPolicy`` fields (displayName, allowedCloudEndpoints, ...).
+        self.cross_tenant_policy: dict[str, Any] = {}
+        self.cross_tenant_default: dict[str, Any] = {}
+        #: partner tenant id -> partner configuration (without identitySynchronization).
+        self.partners: dict[str, dict[str, Any]] = {}
+        #: partner tenant id -> identitySynchronization object.
+        self.identity_sync: dict[str, dict[str, Any]] = {}
+
+    # -- lookups -------------------------------------------------------------------------
+
+    def user(self, key: str) -> Obj | None:
+        """A user by object id or userPrincipalName (case-insensitive)."""
+        found = self.users.get(key)
+        if found is None:
+            uid = self.upn_index.get(key.lower())
+            if uid is not None:
+                found = self.users.get(uid)
+        return found
+
+    def directory_object(self, obj_id: str) -> tuple[str, Obj] | None:
+        """Any live directory object by id, with its ``@odata.type`` name (user, group, ...)."""
+        for kind, coll in (
+            ("user", self.users),
+            ("group", self.groups),
+            ("servicePrincipal", self.service_principals),
+            ("application", self.applications),
+        ):
+            obj = coll.get(obj_id)
+            if obj is not None:
+                return kind, obj
+        return None
+
+    def has_domain(self, domain: str) -> bool:
+        return domain.lower() in (d.lower() for d in self.domains)
+
+    # -- snapshots -----------------------------------------------------------------------
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "cloud": self.cloud.value,
+            "flavor": self.flavor,
+            "displayName": self.display_name,
+            "defaultDomain": self.default_domain,
+            "domains": list(self.domains),
+            "created": self.created.isoformat(),
+            "collections": {name: getattr(self, name).dump() for name in _COLLECTIONS},
+            "members": {g: dict(m) for g, m in self.members.items()},
+            "subscribedSkus": dict(self.subscribed_skus),
+            "apps": [a.to_dict() for a in self.apps.values()],
+            "crossTenantPolicy": self.cross_tenant_policy,
+            "crossTenantDefault": self.cross_tenant_default,
+            "partners": self.partners,
+            "identitySync": self.identity_sync,
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Tenant:
+        t = cls(
+            d["id"],
+            Cloud(d["cloud"]),
+            d["flavor"],
+            d["displayName"],
+            d["defaultDomain"],
+            datetime.fromisoformat(d["created"]),
+        )
+        t.domains = list(d["domains"])
+        for name in _COLLECTIONS:
+            setattr(t, name, Collection.load(d["collections"].get(name, [])))
+        t.members = {g: dict(m) for g, m in d["members"].items()}
+        t.subscribed_skus = dict(d["subscribedSkus"])
+        t.apps = {a["client_id"]: AppCredential(**a) for a in d["apps"]}
+        t.upn_index = {u["userPrincipalName"].lower(): u["id"] for u in t.users.values()}
+        for u in t.users.values():
+            for lic in u.get("assignedLicenses", ()):
+                t.consumed_units[lic["skuId"]] = t.consumed_units.get(lic["skuId"], 0) + 1
+        t.cross_tenant_policy = d["crossTenantPolicy"]
+        t.cross_tenant_default = d["crossTenantDefault"]
+        t.partners = d["partners"]
+        t.identity_sync = d["identitySync"]
+        return t

@@ -1,0 +1,279 @@
+"""User lifecycle in one tenant: create, update, soft delete, restore, hard delete, licences."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import datetime
+from typing import Any
+
+from simulator.clock import iso
+from simulator.directory import skus as sku_catalogue
+from simulator.directory.collection import Obj
+from simulator.directory.schema import USER_READ_ONLY, USER_WRITABLE, check_properties
+from simulator.directory.tenant import Tenant
+from simulator.graph.errors import GraphError, bad_request, not_found
+
+_NICKNAME_BAD = re.compile(r"[\s@()\\\[\]\";:<>,]")
+_UPN_LOCAL_OK = re.compile(r"^[A-Za-z0-9'.\-_!#^~+&$%*/=?`{|}]+$")
+
+
+def security_identifier(object_id: str) -> str:
+    """The cloud SID Graph derives from an object id (S-1-12-1- plus four 32-bit words)."""
+    b = uuid.UUID(object_id).bytes_le
+    words = [int.from_bytes(b[i : i + 4], "little") for i in range(0, 16, 4)]
+    return "S-1-12-1-" + "-".join(str(w) for w in words)
+
+
+def _check_upn(tenant: Tenant, upn: str, *, guest: bool = False) -> None:
+    if upn.count("@") != 1:
+        raise bad_request("Invalid value specified for property 'userPrincipalName' of resource 'User'.")
+    local, domain = upn.split("@")
+    if (
+        not local
+        or len(local) > (113 if guest else 64)
+        or not _UPN_LOCAL_OK.match(local)
+        or local.startswith(".")
+    ):
+        raise bad_request("Invalid value specified for property 'userPrincipalName' of resource 'User'.")
+    if not tenant.has_domain(domain):
+        raise bad_request(
+            f"The domain portion of the userPrincipalName property is invalid. You must use one of the "
+            f"verified domain names in your organization. ('{domain}' is not verified in this tenant.)",
+            code="Request_BadRequest",
+        )
+    if upn.lower() in tenant.upn_index:
+        raise bad_request("Another object with the same value for property userPrincipalName already exists.")
+
+
+def create_user(
+    tenant: Tenant, body: Any, now: datetime, *, object_id: str | None = None, trusted: bool = False
+) -> Obj:
+    """Create a user from a Graph POST body (validated unless ``trusted``, e.g. seeded data)."""
+    props = dict(body) if trusted else check_properties(body, USER_WRITABLE, USER_READ_ONLY, "user", "User")
+    if not trusted:
+        missing = [
+            p
+            for p in ("accountEnabled", "displayName", "mailNickname", "userPrincipalName")
+            if props.get(p) is None
+        ]
+        user_type = props.get("userType") or "Member"
+        if user_type == "Member" and props.get("passwordProfile") is None and not props.get("identities"):
+            missing.append("passwordProfile")
+        if missing:
+            raise bad_request(
+                "Property '" + missing[0] + "' is required for creating a user. "
+                f"Missing: {', '.join(missing)}."
+            )
+        if user_type not in ("Member", "Guest"):
+            raise bad_request("Invalid value specified for property 'userType' of resource 'User'.")
+        if _NICKNAME_BAD.search(props["mailNickname"]):
+            raise bad_request("Invalid value specified for property 'mailNickname' of resource 'User'.")
+        pp = props.get("passwordProfile")
+        if pp is not None and not isinstance(pp.get("password"), str):
+            raise bad_request("Invalid value specified for property 'passwordProfile' of resource 'User'.")
+        _check_upn(tenant, props["userPrincipalName"], guest="#EXT#" in props["userPrincipalName"])
+    props.pop("passwordProfile", None)  # write-only: never stored, never returned
+    uid = object_id or str(uuid.uuid4())
+    upn = props["userPrincipalName"]
+    user: Obj = {
+        "id": uid,
+        "businessPhones": [],
+        "userType": "Member",
+        "createdDateTime": iso(now),
+        "creationType": None,
+        "otherMails": [],
+        "proxyAddresses": [],
+        "imAddresses": [],
+        "assignedLicenses": [],
+        "assignedPlans": [],
+        "identities": [
+            {"signInType": "userPrincipalName", "issuer": tenant.default_domain, "issuerAssignedId": upn}
+        ],
+        "securityIdentifier": security_identifier(uid),
+    }
+    user.update(props)
+    _count_licenses(tenant, user, +1)
+    if user.get("mail"):
+        user["proxyAddresses"] = [f"SMTP:{user['mail']}"]
+    tenant.users.add(user)
+    tenant.upn_index[upn.lower()] = uid
+    return user
+
+
+def update_user(tenant: Tenant, user: Obj, body: Any, now: datetime) -> Obj:
+    """Apply a Graph PATCH body; all-or-nothing."""
+    props = check_properties(body, USER_WRITABLE, USER_READ_ONLY, "user", "User")
+    new_upn = props.get("userPrincipalName")
+    if "userPrincipalName" in props and new_upn is None:
+        raise bad_request("Invalid value specified for property 'userPrincipalName' of resource 'User'.")
+    for required in ("displayName", "mailNickname", "accountEnabled"):
+        if required in props and props[required] is None:
+            raise bad_request(f"Invalid value specified for property '{required}' of resource 'User'.")
+    if new_upn is not None and new_upn.lower() != user["userPrincipalName"].lower():
+        _check_upn(tenant, new_upn, guest="#EXT#" in new_upn)
+    if "userType" in props and props["userType"] not in ("Member", "Guest"):
+        raise bad_request("Invalid value specified for property 'userType' of resource 'User'.")
+    props.pop("passwordProfile", None)
+    if new_upn is not None:
+        del tenant.upn_index[user["userPrincipalName"].lower()]
+        tenant.upn_index[new_upn.lower()] = user["id"]
+    for k, v in props.items():
+        if v is None:
+            user.pop(k, None)
+        else:
+            user[k] = v
+    if "mail" in props:
+        user["proxyAddresses"] = [f"SMTP:{props['mail']}"] if props["mail"] else []
+    return user
+
+
+def soft_delete_user(tenant: Tenant, user: Obj, now: datetime) -> None:
+    """Move a user to ``directory/deletedItems``; it leaves its groups (restorable for 30 days)."""
+    tenant.users.remove(user["id"])
+    del tenant.upn_index[user["userPrincipalName"].lower()]
+    for members in tenant.members.values():
+        members.pop(user["id"], None)
+    _count_licenses(tenant, user, -1)
+    user["deletedDateTime"] = iso(now)
+    user["@odata.type"] = "#microsoft.graph.user"
+    tenant.deleted.add(user)
+
+
+def restore(tenant: Tenant, obj_id: str, now: datetime) -> Obj:
+    """Restore a soft-deleted user or group; a UPN taken meanwhile is a conflict."""
+    obj = tenant.deleted.get(obj_id)
+    if obj is None:
+        raise not_found(obj_id)
+    if obj.get("@odata.type") == "#microsoft.graph.user":
+        if obj["userPrincipalName"].lower() in tenant.upn_index:
+            raise bad_request(
+                "Another object with the same value for property userPrincipalName already exists.",
+                code="Request_MultipleObjectsWithSameKeyValue",
+            )
+        tenant.deleted.remove(obj_id)
+        obj.pop("deletedDateTime", None)
+        obj.pop("@odata.type", None)
+        tenant.users.add(obj)
+        tenant.upn_index[obj["userPrincipalName"].lower()] = obj_id
+        _count_licenses(tenant, obj, +1)
+    else:
+        tenant.deleted.remove(obj_id)
+        obj.pop("deletedDateTime", None)
+        obj.pop("@odata.type", None)
+        tenant.groups.add(obj)
+        tenant.members.setdefault(obj_id, {})
+    return obj
+
+
+def hard_delete(tenant: Tenant, obj_id: str) -> None:
+    """Delete an object from ``directory/deletedItems`` for good."""
+    if tenant.deleted.get(obj_id) is None:
+        raise not_found(obj_id)
+    tenant.deleted.remove(obj_id)
+
+
+def purge_expired(tenant: Tenant, now: datetime, days: int = 30) -> int:
+    """Hard-delete soft-deleted objects older than ``days``; returns how many were purged."""
+    cutoff = now.timestamp() - days * 86400
+    old = [
+        o["id"]
+        for o in tenant.deleted.values()
+        if datetime.fromisoformat(o["deletedDateTime"].replace("Z", "+00:00")).timestamp() < cutoff
+    ]
+    for oid in old:
+        tenant.deleted.remove(oid)
+    return len(old)
+
+
+def assign_license(tenant: Tenant, user: Obj, body: Any, now: datetime) -> Obj:
+    """``assignLicense``: add and remove SKUs, checking subscription, units and usage location."""
+    if (
+        not isinstance(body, dict)
+        or not isinstance(body.get("addLicenses"), list)
+        or not isinstance(body.get("removeLicenses"), list)
+    ):
+        raise bad_request("Both addLicenses and removeLicenses are required arrays.")
+    adds = body["addLicenses"]
+    removes = body["removeLicenses"]
+    for a in adds:
+        if not isinstance(a, dict) or not isinstance(a.get("skuId"), str):
+            raise bad_request("Invalid value specified for property 'addLicenses' of resource 'User'.")
+    if any(not isinstance(r, str) for r in removes):
+        raise bad_request("Invalid value specified for property 'removeLicenses' of resource 'User'.")
+    current = {lic["skuId"]: lic for lic in user.get("assignedLicenses", [])}
+    for a in adds:
+        sku_id = a["skuId"].lower()
+        if sku_id not in tenant.subscribed_skus:
+            raise bad_request(f"License {sku_id} does not correspond to a valid company License.")
+        if sku_id not in current and consumed_units(tenant, sku_id) >= tenant.subscribed_skus[sku_id]:
+            raise bad_request(f"Subscription {sku_id} does not have any available licenses.")
+    if adds and not user.get("usageLocation"):
+        raise bad_request("License assignment cannot be done for user with invalid usage location.")
+    for r in removes:
+        if r.lower() not in current:
+            raise bad_request(f"User does not have a corresponding license {r}.")
+    for r in removes:
+        current.pop(r.lower(), None)
+    for a in adds:
+        current[a["skuId"].lower()] = {
+            "disabledPlans": list(a.get("disabledPlans") or []),
+            "skuId": a["skuId"].lower(),
+        }
+    set_licenses(tenant, user, list(current.values()), now)
+    return user
+
+
+def set_licenses(tenant: Tenant, user: Obj, licenses: list[dict[str, Any]], now: datetime) -> None:
+    """Set assignedLicenses, keep the tenant's consumed-unit counts, derive assignedPlans."""
+    _count_licenses(tenant, user, -1)
+    user["assignedLicenses"] = licenses
+    _count_licenses(tenant, user, +1)
+    plans = []
+    for lic in licenses:
+        known = sku_catalogue.BY_ID.get(lic["skuId"])
+        if known is None:
+            continue
+        for p in known.plans:
+            if p.id in lic.get("disabledPlans", []):
+                continue
+            plans.append(
+                {
+                    "assignedDateTime": iso(now),
+                    "capabilityStatus": "Enabled",
+                    "service": p.name,
+                    "servicePlanId": p.id,
+                }
+            )
+    user["assignedPlans"] = plans
+
+
+def consumed_units(tenant: Tenant, sku_id: str) -> int:
+    return tenant.consumed_units.get(sku_id, 0)
+
+
+def _count_licenses(tenant: Tenant, user: Obj, delta: int) -> None:
+    for lic in user.get("assignedLicenses", ()):
+        tenant.consumed_units[lic["skuId"]] = tenant.consumed_units.get(lic["skuId"], 0) + delta
+
+
+def require_user(tenant: Tenant, key: str) -> Obj:
+    user = tenant.user(key)
+    if user is None:
+        raise not_found(key)
+    return user
+
+
+__all__ = [
+    "GraphError",
+    "assign_license",
+    "consumed_units",
+    "create_user",
+    "hard_delete",
+    "purge_expired",
+    "require_user",
+    "restore",
+    "set_licenses",
+    "soft_delete_user",
+    "update_user",
+]

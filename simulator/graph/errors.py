@@ -1,0 +1,88 @@
+"""Graph errors: one exception type, and the one place that renders Graph's error body."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+
+class GraphError(Exception):
+    """A Graph failure to answer with ``status`` and ``{"error": {"code", "message", ...}}``."""
+
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        *,
+        headers: dict[str, str] | None = None,
+        details: list[dict[str, str]] | None = None,
+        inner_code: str | None = None,
+    ) -> None:
+        super().__init__(f"{status} {code}: {message}")
+        self.status = status
+        self.code = code
+        self.message = message
+        self.headers = dict(headers or {})
+        self.details = details
+        self.inner_code = inner_code
+
+
+def error_body(err: GraphError, request_id: str, client_request_id: str, now: datetime) -> dict[str, Any]:
+    """Graph's error JSON for ``err`` (``innerError`` camel-cased, date without offset)."""
+    inner: dict[str, Any] = {
+        "date": now.strftime("%Y-%m-%dT%H:%M:%S"),
+        "request-id": request_id,
+        "client-request-id": client_request_id,
+    }
+    if err.inner_code:
+        inner["code"] = err.inner_code
+    body: dict[str, Any] = {"code": err.code, "message": err.message}
+    if err.details:
+        body["details"] = err.details
+    body["innerError"] = inner
+    return {"error": body}
+
+
+# Constructors for the errors the simulator emits in many places; messages follow real Graph.
+
+
+def bad_request(message: str, code: str = "Request_BadRequest") -> GraphError:
+    return GraphError(400, code, message)
+
+
+def unsupported_query(message: str) -> GraphError:
+    return GraphError(400, "Request_UnsupportedQuery", message)
+
+
+def not_found(resource_id: str) -> GraphError:
+    return GraphError(
+        404,
+        "Request_ResourceNotFound",
+        f"Resource '{resource_id}' does not exist or one of its queried reference-property objects are not present.",
+    )
+
+
+def forbidden() -> GraphError:
+    return GraphError(
+        403, "Authorization_RequestDenied", "Insufficient privileges to complete the operation."
+    )
+
+
+def unauthenticated(message: str) -> GraphError:
+    return GraphError(
+        401, "InvalidAuthenticationToken", message, headers={"WWW-Authenticate": 'Bearer realm=""'}
+    )
+
+
+def not_implemented(what: str = "") -> GraphError:
+    msg = "This operation target is not yet supported."
+    if what:
+        msg += f" (ccsync does not implement {what}; see docs/fidelity.md)"
+    return GraphError(501, "NotImplemented", msg)
+
+
+def method_not_allowed() -> GraphError:
+    return GraphError(
+        405, "Request_BadRequest", "Specified HTTP method is not allowed for the request target."
+    )

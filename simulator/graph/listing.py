@@ -1,0 +1,162 @@
+"""Collection responses: query evaluation, ordering, exact paging with opaque skip tokens, counts."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import os
+from collections.abc import Callable, Iterable
+from typing import Any
+from urllib.parse import quote
+
+from simulator.directory.collection import Collection, Obj
+from simulator.graph import odata
+from simulator.graph.errors import GraphError, bad_request
+from simulator.graph.message import GraphResponse
+from simulator.graph.router import Context
+
+DEFAULT_PAGE = 100
+#: Signs skip tokens so a forged or edited token is refused instead of misread.
+_TOKEN_KEY = os.urandom(32)
+
+
+def _query_fingerprint(query: dict[str, str]) -> str:
+    items = sorted(
+        (k.lower().lstrip("$"), v) for k, v in query.items() if k.lower().lstrip("$") != "skiptoken"
+    )
+    return hashlib.sha256(json.dumps(items).encode()).hexdigest()[:16]
+
+
+def encode_token(payload: dict[str, Any], query: dict[str, str]) -> str:
+    body = dict(payload, q=_query_fingerprint(query))
+    raw = json.dumps(body, separators=(",", ":")).encode()
+    sig = hmac.new(_TOKEN_KEY, raw, hashlib.sha256).digest()[:12]
+    return base64.urlsafe_b64encode(sig + raw).decode().rstrip("=")
+
+
+def decode_token(token: str, query: dict[str, str]) -> dict[str, Any]:
+    try:
+        blob = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+        sig, raw = blob[:12], blob[12:]
+        if not hmac.compare_digest(sig, hmac.new(_TOKEN_KEY, raw, hashlib.sha256).digest()[:12]):
+            raise ValueError("signature")
+        payload = json.loads(raw)
+    except (ValueError, TypeError):
+        raise bad_request("Invalid or malformed skip token. Follow @odata.nextLink as returned.") from None
+    if payload.get("q") != _query_fingerprint(query):
+        raise bad_request(
+            "The skip token does not belong to this query: keep every query option of @odata.nextLink unchanged."
+        )
+    return payload
+
+
+def next_link(ctx: Context, path: str, token: str) -> str:
+    safe = "$,()':/@="
+    parts = [
+        f"{k}={quote(v, safe=safe)}"
+        for k, v in ctx.request.query.items()
+        if k.lower().lstrip("$") != "skiptoken"
+    ]
+    parts.append(f"$skiptoken={token}")
+    return f"{ctx.root}{path}?{'&'.join(parts)}"
+
+
+def context_url(ctx: Context, entity_set: str, query: odata.Query | None) -> str:
+    sel = f"({','.join(query.select)})" if query is not None and query.select else ""
+    return f"{ctx.root}/$metadata#{entity_set}{sel}"
+
+
+def list_collection(
+    ctx: Context,
+    source: Collection | Callable[[], Iterable[Obj]],
+    spec: odata.ResourceSpec,
+    *,
+    path: str,
+    entity_set: str | None = None,
+    shape: Callable[[Obj], Obj] | None = None,
+    allow: frozenset[str] | None = None,
+) -> GraphResponse:
+    """Answer a GET on a collection: filter, search, order, page, count, select."""
+    kwargs = {"allow": allow} if allow is not None else {}
+    q = odata.parse_query(ctx.request.query, ctx.request.headers, spec, **kwargs)
+    top = q.top or DEFAULT_PAGE
+    keep = _predicate(q)
+    cursor_state = decode_token(q.skiptoken, ctx.request.query) if q.skiptoken else None
+    if q.orderby:
+        items = [
+            o
+            for o in (source.values() if isinstance(source, Collection) else source())
+            if keep is None or keep(o)
+        ]
+        items.sort(key=odata.sort_key(q.orderby))
+        offset = cursor_state["o"] if cursor_state else 0
+        page = items[offset : offset + top]
+        more = offset + top < len(items)
+        token = encode_token({"o": offset + top}, ctx.request.query) if more else None
+        total = len(items) if q.count else None
+    elif isinstance(source, Collection):
+        cursor = cursor_state["c"] if cursor_state else 0
+        page, nxt = source.page(cursor, top, keep)
+        token = encode_token({"c": nxt}, ctx.request.query) if nxt is not None else None
+        total = sum(1 for o in source.values() if keep is None or keep(o)) if q.count else None
+    else:
+        items = [o for o in source() if keep is None or keep(o)]
+        offset = cursor_state["o"] if cursor_state else 0
+        page = items[offset : offset + top]
+        token = encode_token({"o": offset + top}, ctx.request.query) if offset + top < len(items) else None
+        total = len(items) if q.count else None
+    body: dict[str, Any] = {"@odata.context": context_url(ctx, entity_set or path.strip("/"), q)}
+    if total is not None:
+        body["@odata.count"] = total
+    if token is not None:
+        body["@odata.nextLink"] = next_link(ctx, path, token)
+    render = shape or (lambda o: o)
+    body["value"] = [odata.apply_select(render(o), q, spec) for o in page]
+    return GraphResponse(200, body)
+
+
+def count_collection(
+    ctx: Context, source: Collection | Callable[[], Iterable[Obj]], spec: odata.ResourceSpec
+) -> GraphResponse:
+    """``GET …/$count``: text/plain integer, only with ``ConsistencyLevel: eventual``."""
+    if (ctx.request.headers.get("consistencylevel") or "").lower() != "eventual":
+        raise bad_request("$count is not currently supported.")
+    q = odata.parse_query(
+        ctx.request.query, ctx.request.headers, spec, allow=frozenset({"$filter", "$search"})
+    )
+    keep = _predicate(q)
+    objs = source.values() if isinstance(source, Collection) else source()
+    n = sum(1 for o in objs if keep is None or keep(o))
+    return GraphResponse(200, text=str(n), headers={"Content-Type": "text/plain"})
+
+
+def _predicate(q: odata.Query) -> Callable[[Obj], bool] | None:
+    f, s = q.filter, q.search
+    if f is None and s is None:
+        return None
+    if s is None:
+        return f.matches  # type: ignore[union-attr]
+    if f is None:
+        return s.matches
+    return lambda o: f.matches(o) and s.matches(o)
+
+
+def single(
+    ctx: Context,
+    obj: Obj,
+    spec: odata.ResourceSpec,
+    entity_set: str,
+    shape: Callable[[Obj], Obj] | None = None,
+) -> GraphResponse:
+    """Answer a GET on one entity with ``$select`` applied."""
+    q = odata.parse_query(
+        ctx.request.query, ctx.request.headers, spec, allow=frozenset({"$select", "$expand"})
+    )
+    body = odata.apply_select((shape or (lambda o: o))(obj), q, spec)
+    sel = f"({','.join(q.select)})" if q.select else ""
+    return GraphResponse(200, {"@odata.context": f"{ctx.root}/$metadata#{entity_set}{sel}/$entity", **body})
+
+
+__all__ = ["GraphError", "count_collection", "list_collection", "single"]

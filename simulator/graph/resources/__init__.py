@@ -1,0 +1,12 @@
+"""Graph resources: each module registers its routes on a ``GraphRouter``."""
+
+from __future__ import annotations
+
+from simulator.graph.router import GraphRouter
+
+
+def register_all(router: GraphRouter) -> None:
+    from simulator.graph.resources import apps, directory, groups, invitations, organization, policies, users
+
+    for module in (users, groups, directory, organization, invitations, apps, policies):
+        module.register(router)

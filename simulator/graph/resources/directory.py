@@ -1,0 +1,81 @@
+"""``/directory/deletedItems`` (restore, purge) and ``/directoryObjects/{id}``."""
+
+from __future__ import annotations
+
+from simulator.directory import users as dir_users
+from simulator.graph import odata
+from simulator.graph import permissions as perm
+from simulator.graph.errors import GraphError, not_found
+from simulator.graph.listing import list_collection, single
+from simulator.graph.message import GraphResponse
+from simulator.graph.router import Context, GraphRouter
+
+_TYPES = {
+    "microsoft.graph.user": ("#microsoft.graph.user", odata.USER_SPEC),
+    "microsoft.graph.group": ("#microsoft.graph.group", odata.GROUP_SPEC),
+}
+
+
+def list_deleted(ctx: Context, kind: str) -> GraphResponse:
+    if kind.lower() not in _TYPES:
+        raise GraphError(
+            400,
+            "Request_BadRequest",
+            f"Type '{kind}' is not supported for deletedItems; use microsoft.graph.user or microsoft.graph.group.",
+        )
+    odata_type, spec = _TYPES[kind.lower()]
+    items = ctx.tenant.deleted
+    return list_collection(
+        ctx,
+        lambda: [o for o in items.values() if o.get("@odata.type") == odata_type],
+        spec,
+        path=f"/directory/deletedItems/{kind}",
+        entity_set=f"directory/deletedItems/{kind}",
+    )
+
+
+def get_deleted(ctx: Context, oid: str) -> GraphResponse:
+    obj = ctx.tenant.deleted.get(oid.lower())
+    if obj is None:
+        raise not_found(oid)
+    spec = odata.USER_SPEC if obj.get("@odata.type") == "#microsoft.graph.user" else odata.GROUP_SPEC
+    return single(ctx, obj, spec, "directory/deletedItems")
+
+
+def restore(ctx: Context, oid: str) -> GraphResponse:
+    obj = dir_users.restore(ctx.tenant, oid.lower(), ctx.now)
+    kind = "users" if "userPrincipalName" in obj else "groups"
+    return GraphResponse(
+        200,
+        {
+            "@odata.context": f"{ctx.root}/$metadata#directoryObjects/$entity",
+            "@odata.type": f"#microsoft.graph.{kind[:-1]}",
+            **obj,
+        },
+    )
+
+
+def purge(ctx: Context, oid: str) -> GraphResponse:
+    dir_users.hard_delete(ctx.tenant, oid.lower())
+    return GraphResponse(204)
+
+
+def get_directory_object(ctx: Context, oid: str) -> GraphResponse:
+    found = ctx.tenant.directory_object(oid.lower())
+    if found is None:
+        raise not_found(oid)
+    kind, obj = found
+    return single(
+        ctx,
+        {"@odata.type": f"#microsoft.graph.{kind}", **obj},
+        odata.DIRECTORY_OBJECT_SPEC,
+        "directoryObjects",
+    )
+
+
+def register(router: GraphRouter) -> None:
+    router.add("GET", "/directory/deletedItems/{kind}", list_deleted, perm.DELETED_READ)
+    router.add("GET", "/directory/deletedItems/{oid}", get_deleted, perm.DELETED_READ)
+    router.add("POST", "/directory/deletedItems/{oid}/restore", restore, perm.DELETED_WRITE)
+    router.add("DELETE", "/directory/deletedItems/{oid}", purge, perm.DELETED_WRITE)
+    router.add("GET", "/directoryObjects/{oid}", get_directory_object, perm.USERS_READ + perm.GROUPS_READ)

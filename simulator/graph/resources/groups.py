@@ -1,0 +1,123 @@
+"""``/groups``: CRUD, members (``$ref`` add and remove), transitive members."""
+
+from __future__ import annotations
+
+from simulator.directory import groups as dir_groups
+from simulator.directory.collection import Obj
+from simulator.graph import odata
+from simulator.graph import permissions as perm
+from simulator.graph.errors import bad_request, not_found
+from simulator.graph.listing import count_collection, list_collection, single
+from simulator.graph.message import GraphResponse
+from simulator.graph.router import Context, GraphRouter
+
+
+def _group(ctx: Context, gid: str) -> Obj:
+    g = ctx.tenant.groups.get(gid.lower())
+    if g is None:
+        raise not_found(gid)
+    return g
+
+
+def list_groups(ctx: Context) -> GraphResponse:
+    return list_collection(ctx, ctx.tenant.groups, odata.GROUP_SPEC, path="/groups")
+
+
+def count_groups(ctx: Context) -> GraphResponse:
+    return count_collection(ctx, ctx.tenant.groups, odata.GROUP_SPEC)
+
+
+def get_group(ctx: Context, gid: str) -> GraphResponse:
+    return single(ctx, _group(ctx, gid), odata.GROUP_SPEC, "groups")
+
+
+def create_group(ctx: Context) -> GraphResponse:
+    body = ctx.json_body()
+    binds = body.pop("members@odata.bind", None) if isinstance(body, dict) else None
+    group = dir_groups.create_group(ctx.tenant, body, ctx.now)
+    if binds:
+        dir_groups.update_group(ctx.tenant, group, {"members@odata.bind": binds})
+    return GraphResponse(
+        201,
+        {"@odata.context": f"{ctx.root}/$metadata#groups/$entity", **group},
+        {"Location": f"{ctx.root}/groups/{group['id']}"},
+    )
+
+
+def update_group(ctx: Context, gid: str) -> GraphResponse:
+    dir_groups.update_group(ctx.tenant, _group(ctx, gid), ctx.json_body())
+    return GraphResponse(204)
+
+
+def delete_group(ctx: Context, gid: str) -> GraphResponse:
+    dir_groups.delete_group(ctx.tenant, _group(ctx, gid), ctx.now)
+    return GraphResponse(204)
+
+
+def _member_objects(ctx: Context, ids: list[str]) -> list[Obj]:
+    out = []
+    for mid in ids:
+        found = ctx.tenant.directory_object(mid)
+        if found is not None:
+            kind, obj = found
+            out.append({"@odata.type": f"#microsoft.graph.{kind}", **obj})
+    return out
+
+
+def list_members(ctx: Context, gid: str) -> GraphResponse:
+    g = _group(ctx, gid)
+    return list_collection(
+        ctx,
+        lambda: _member_objects(ctx, list(ctx.tenant.members.get(g["id"], {}))),
+        odata.DIRECTORY_OBJECT_SPEC,
+        path=f"/groups/{gid}/members",
+        entity_set="directoryObjects",
+    )
+
+
+def count_members(ctx: Context, gid: str) -> GraphResponse:
+    g = _group(ctx, gid)
+    return count_collection(
+        ctx,
+        lambda: _member_objects(ctx, list(ctx.tenant.members.get(g["id"], {}))),
+        odata.DIRECTORY_OBJECT_SPEC,
+    )
+
+
+def list_transitive(ctx: Context, gid: str) -> GraphResponse:
+    g = _group(ctx, gid)
+    return list_collection(
+        ctx,
+        lambda: _member_objects(ctx, dir_groups.transitive_member_ids(ctx.tenant, g["id"])),
+        odata.DIRECTORY_OBJECT_SPEC,
+        path=f"/groups/{gid}/transitiveMembers",
+        entity_set="directoryObjects",
+    )
+
+
+def add_member_ref(ctx: Context, gid: str) -> GraphResponse:
+    g = _group(ctx, gid)
+    body = ctx.json_body()
+    if not isinstance(body, dict) or not isinstance(body.get("@odata.id"), str):
+        raise bad_request("The request body must contain an '@odata.id' reference to a directory object.")
+    dir_groups.add_member(ctx.tenant, g, dir_groups.reference_id(body["@odata.id"]))
+    return GraphResponse(204)
+
+
+def remove_member_ref(ctx: Context, gid: str, mid: str) -> GraphResponse:
+    dir_groups.remove_member(ctx.tenant, _group(ctx, gid), mid.lower())
+    return GraphResponse(204)
+
+
+def register(router: GraphRouter) -> None:
+    router.add("GET", "/groups", list_groups, perm.GROUPS_READ)
+    router.add("GET", "/groups/$count", count_groups, perm.GROUPS_READ)
+    router.add("POST", "/groups", create_group, perm.GROUPS_WRITE)
+    router.add("GET", "/groups/{gid}", get_group, perm.GROUPS_READ)
+    router.add("PATCH", "/groups/{gid}", update_group, perm.GROUPS_WRITE)
+    router.add("DELETE", "/groups/{gid}", delete_group, perm.GROUPS_WRITE)
+    router.add("GET", "/groups/{gid}/members", list_members, perm.GROUPS_READ)
+    router.add("GET", "/groups/{gid}/members/$count", count_members, perm.GROUPS_READ)
+    router.add("POST", "/groups/{gid}/members/$ref", add_member_ref, perm.MEMBERS_WRITE)
+    router.add("DELETE", "/groups/{gid}/members/{mid}/$ref", remove_member_ref, perm.MEMBERS_WRITE)
+    router.add("GET", "/groups/{gid}/transitiveMembers", list_transitive, perm.GROUPS_READ)

@@ -1,0 +1,110 @@
+"""``POST /invitations``: B2B guests (``#EXT#`` UPN, creationType Invitation, PendingAcceptance)."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from typing import Any
+
+from simulator.clock import iso
+from simulator.directory import users as dir_users
+from simulator.graph import permissions as perm
+from simulator.graph.errors import bad_request
+from simulator.graph.message import GraphResponse
+from simulator.graph.router import Context, GraphRouter
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_ALLOWED = {
+    "invitedUserEmailAddress",
+    "inviteRedirectUrl",
+    "invitedUserDisplayName",
+    "invitedUserType",
+    "sendInvitationMessage",
+    "invitedUserMessageInfo",
+    "resetRedemption",
+}
+
+
+def guest_upn(email: str, domain: str) -> str:
+    """The UPN Entra gives an invited user: ``alias_domain#EXT#@tenant-initial-domain``."""
+    return f"{email.replace('@', '_')}#EXT#@{domain}"
+
+
+def invite(ctx: Context) -> GraphResponse:
+    body: Any = ctx.json_body()
+    if not isinstance(body, dict):
+        raise bad_request("The request body must be a JSON object.")
+    unknown = sorted(set(body) - _ALLOWED)
+    if unknown:
+        raise bad_request(
+            f"Property '{unknown[0]}' does not exist as a declared property or extension property."
+        )
+    email = body.get("invitedUserEmailAddress")
+    redirect = body.get("inviteRedirectUrl")
+    if not isinstance(email, str) or not _EMAIL.match(email):
+        raise bad_request(
+            "Invalid value specified for property 'invitedUserEmailAddress' of resource 'Invitation'.",
+            code="BadRequest",
+        )
+    if not isinstance(redirect, str) or not redirect:
+        raise bad_request("Property 'inviteRedirectUrl' is required.", code="BadRequest")
+    user_type = body.get("invitedUserType", "Guest")
+    if user_type not in ("Guest", "Member"):
+        raise bad_request(
+            "Invalid value specified for property 'invitedUserType' of resource 'Invitation'.",
+            code="BadRequest",
+        )
+    display = body.get("invitedUserDisplayName")
+    if display is not None and not isinstance(display, str):
+        raise bad_request(
+            "Invalid value specified for property 'invitedUserDisplayName' of resource 'Invitation'.",
+            code="BadRequest",
+        )
+    upn = guest_upn(email, ctx.tenant.default_domain)
+    user = ctx.tenant.user(upn)
+    if user is None:
+        home = ctx.store.tenant(email.split("@", 1)[1])
+        identities = (
+            [{"signInType": "federated", "issuer": "ExternalAzureAD", "issuerAssignedId": None}]
+            if home is not None
+            else [{"signInType": "federated", "issuer": "mail", "issuerAssignedId": email}]
+        )
+        user = dir_users.create_user(
+            ctx.tenant,
+            {
+                "accountEnabled": True,
+                "displayName": display or email.split("@", 1)[0],
+                "mailNickname": email.replace("@", "_"),
+                "userPrincipalName": upn,
+                "mail": email,
+                "otherMails": [email],
+                "userType": user_type,
+                "creationType": "Invitation",
+                "externalUserState": "PendingAcceptance",
+                "externalUserStateChangeDateTime": iso(ctx.now),
+                "showInAddressList": False,
+                "identities": identities,
+            },
+            ctx.now,
+            trusted=True,
+        )
+    invitation = {
+        "@odata.context": f"{ctx.root}/$metadata#invitations/$entity",
+        "id": str(uuid.uuid4()),
+        "inviteRedeemUrl": f"https://login.microsoftonline.com/redeem?rd=ccsync&tenant={ctx.tenant.id}&user={user['id']}",
+        "inviteRedirectUrl": redirect,
+        "invitedUserDisplayName": user["displayName"],
+        "invitedUserEmailAddress": email,
+        "invitedUserType": user.get("userType", user_type),
+        "resetRedemption": bool(body.get("resetRedemption", False)),
+        "sendInvitationMessage": bool(body.get("sendInvitationMessage", False)),
+        "status": user.get("externalUserState") or "PendingAcceptance",
+        "invitedUserMessageInfo": body.get("invitedUserMessageInfo")
+        or {"messageLanguage": None, "ccRecipients": [], "customizedMessageBody": None},
+        "invitedUser": {"id": user["id"]},
+    }
+    return GraphResponse(201, invitation)
+
+
+def register(router: GraphRouter) -> None:
+    router.add("POST", "/invitations", invite, perm.USERS_INVITE)

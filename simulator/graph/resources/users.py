@@ -1,0 +1,111 @@
+"""``/users``: list, count, get by id or UPN, create, update, soft delete, licences, memberships."""
+
+from __future__ import annotations
+
+from simulator.directory import skus
+from simulator.directory import users as dir_users
+from simulator.graph import odata
+from simulator.graph import permissions as perm
+from simulator.graph.listing import count_collection, list_collection, single
+from simulator.graph.message import GraphResponse
+from simulator.graph.router import Context, GraphRouter
+
+
+def list_users(ctx: Context) -> GraphResponse:
+    return list_collection(ctx, ctx.tenant.users, odata.USER_SPEC, path="/users")
+
+
+def count_users(ctx: Context) -> GraphResponse:
+    return count_collection(ctx, ctx.tenant.users, odata.USER_SPEC)
+
+
+def get_user(ctx: Context, uid: str) -> GraphResponse:
+    return single(ctx, dir_users.require_user(ctx.tenant, uid), odata.USER_SPEC, "users")
+
+
+def create_user(ctx: Context) -> GraphResponse:
+    user = dir_users.create_user(ctx.tenant, ctx.json_body(), ctx.now)
+    body = {"@odata.context": f"{ctx.root}/$metadata#users/$entity", **user}
+    return GraphResponse(201, body, {"Location": f"{ctx.root}/users/{user['id']}"})
+
+
+def update_user(ctx: Context, uid: str) -> GraphResponse:
+    user = dir_users.require_user(ctx.tenant, uid)
+    dir_users.update_user(ctx.tenant, user, ctx.json_body(), ctx.now)
+    return GraphResponse(204)
+
+
+def delete_user(ctx: Context, uid: str) -> GraphResponse:
+    user = dir_users.require_user(ctx.tenant, uid)
+    dir_users.soft_delete_user(ctx.tenant, user, ctx.now)
+    return GraphResponse(204)
+
+
+def assign_license(ctx: Context, uid: str) -> GraphResponse:
+    user = dir_users.require_user(ctx.tenant, uid)
+    dir_users.assign_license(ctx.tenant, user, ctx.json_body(), ctx.now)
+    return GraphResponse(200, {"@odata.context": f"{ctx.root}/$metadata#users/$entity", **user})
+
+
+def license_details(ctx: Context, uid: str) -> GraphResponse:
+    user = dir_users.require_user(ctx.tenant, uid)
+
+    def details() -> list[dict]:
+        out = []
+        for lic in user.get("assignedLicenses", []):
+            known = skus.BY_ID.get(lic["skuId"])
+            plans = [
+                {
+                    "servicePlanId": p.id,
+                    "servicePlanName": p.name,
+                    "provisioningStatus": "Success",
+                    "appliesTo": "User",
+                }
+                for p in (known.plans if known else ())
+                if p.id not in lic.get("disabledPlans", [])
+            ]
+            out.append(
+                {
+                    "id": f"{lic['skuId']}_{user['id']}",
+                    "skuId": lic["skuId"],
+                    "skuPartNumber": known.part_number if known else None,
+                    "servicePlans": plans,
+                }
+            )
+        return out
+
+    return list_collection(
+        ctx,
+        details,
+        odata.GENERIC_SPEC,
+        path=f"/users/{uid}/licenseDetails",
+        entity_set=f"users('{user['id']}')/licenseDetails",
+    )
+
+
+def member_of(ctx: Context, uid: str) -> GraphResponse:
+    user = dir_users.require_user(ctx.tenant, uid)
+    t = ctx.tenant
+
+    def groups() -> list[dict]:
+        return [
+            {"@odata.type": "#microsoft.graph.group", **t.groups.items[g]}
+            for g, m in t.members.items()
+            if user["id"] in m and g in t.groups
+        ]
+
+    return list_collection(
+        ctx, groups, odata.DIRECTORY_OBJECT_SPEC, path=f"/users/{uid}/memberOf", entity_set="directoryObjects"
+    )
+
+
+def register(router: GraphRouter) -> None:
+    router.add("GET", "/users", list_users, perm.USERS_READ)
+    router.add("GET", "/users/$count", count_users, perm.USERS_READ)
+    router.add("POST", "/users", create_user, perm.USERS_WRITE)
+    router.add("GET", "/users/{uid}", get_user, perm.USERS_READ)
+    router.add("PATCH", "/users/{uid}", update_user, perm.USERS_WRITE)
+    router.add("DELETE", "/users/{uid}", delete_user, perm.USERS_WRITE)
+    router.add("POST", "/users/{uid}/assignLicense", assign_license, perm.LICENSES_WRITE)
+    router.add("GET", "/users/{uid}/licenseDetails", license_details, perm.LICENSES_READ)
+    router.add("GET", "/users/{uid}/memberOf", member_of, perm.USERS_READ)

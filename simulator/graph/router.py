@@ -1,0 +1,233 @@
+"""The Graph router: match a request to a handler, authenticate, authorize, answer Graph-shaped.
+
+HTTP-agnostic: the Flask adapter and the in-process ``SimulatedGraph`` both call ``handle``.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+from simulator.clouds import CLOUDS, Cloud
+from simulator.directory.store import Store
+from simulator.directory.tenant import Tenant
+from simulator.graph.errors import GraphError, error_body, forbidden, method_not_allowed, not_implemented
+from simulator.graph.message import GraphRequest, GraphResponse
+
+log = logging.getLogger(__name__)
+
+ODATA_JSON = (
+    "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8"
+)
+
+
+class CallerLike(Protocol):
+    tenant_id: str
+    app_id: str
+    roles: frozenset[str]
+    sp_id: str
+
+
+Authenticate = Callable[[str | None, Cloud], CallerLike]
+
+
+@dataclass
+class Context:
+    """What a handler gets: the request, the caller's tenant, the time, where links point."""
+
+    request: GraphRequest
+    tenant: Tenant
+    caller: CallerLike
+    store: Store
+    now: datetime
+    cloud: Cloud
+
+    @property
+    def root(self) -> str:
+        """Absolute version root for links: ``https://127.0.0.1:PORT/v1.0``."""
+        return f"{self.request.base_url}/{self.request.version}"
+
+    def json_body(self) -> Any:
+        from simulator.graph.body import parse_json_body
+
+        return parse_json_body(self.request)
+
+
+Handler = Callable[..., GraphResponse]
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    pattern: re.Pattern[str]
+    handler: Handler
+    permissions: tuple[str, ...]
+    #: True for writes (counted for throttling write budgets later).
+    write: bool
+
+
+_SEGMENT_PARAM = re.compile(r"\{(\w+)\}")
+_FUNCTION_ALIASES = re.compile(r"/(?:microsoft\.graph\.)?(delta)(?:\(\))?(?=/|$)")
+_KEY_SEGMENT = re.compile(r"/(\w+)\(([^()/]*)\)(?=/|$)")
+
+
+def _key_as_segment(m: re.Match[str]) -> str:
+    """``users('x')`` -> ``users/x``; ``servicePrincipals(appId='x')`` -> ``servicePrincipals/(appId='x')``."""
+    name, key = m.group(1), m.group(2)
+    if "=" in key:
+        return f"/{name}/({key})"
+    return f"/{name}/{key.strip(chr(39))}"
+
+
+def _compile(template: str) -> re.Pattern[str]:
+    regex = _SEGMENT_PARAM.sub(
+        lambda m: f"(?P<{m.group(1)}>[^/]+)", re.escape(template).replace(r"\{", "{").replace(r"\}", "}")
+    )
+    return re.compile(f"^{regex}$", re.IGNORECASE)
+
+
+class GraphRouter:
+    """Routes Graph requests of every cloud to resource handlers against the shared store."""
+
+    def __init__(self, store: Store, authenticate: Authenticate) -> None:
+        self.store = store
+        self.authenticate = authenticate
+        self.routes: list[Route] = []
+        #: First path segments the simulator knows but does not implement (501, not 400).
+        self.known_unimplemented: set[str] = set(KNOWN_GRAPH_ROOTS)
+        self._roots: set[str] = set()
+
+    def add(self, method: str, template: str, handler: Handler, permissions: tuple[str, ...]) -> None:
+        self.routes.append(
+            Route(method.upper(), _compile(template), handler, permissions, method.upper() != "GET")
+        )
+        self._roots.add(template.strip("/").split("/", 1)[0].split("(", 1)[0].lower())
+
+    def handle(self, cloud: Cloud, req: GraphRequest, caller: CallerLike | None = None) -> GraphResponse:
+        """Answer one Graph request; never raises for client input."""
+        request_id = str(uuid.uuid4())
+        client_request_id = req.headers.get("client-request-id") or request_id
+        now = self.store.clock.now()
+        try:
+            resp = self._dispatch(cloud, req, caller, now)
+        except GraphError as err:
+            resp = GraphResponse(
+                err.status, error_body(err, request_id, client_request_id, now), dict(err.headers)
+            )
+            resp.headers["Content-Type"] = "application/json"
+        except Exception:  # a bug in the simulator: answer Graph-shaped, keep the traceback in the log
+            log.exception("unhandled error in Graph handler for %s %s", req.method, req.path)
+            err = GraphError(500, "generalException", "An unexpected error occurred in the simulator.")
+            resp = GraphResponse(500, error_body(err, request_id, client_request_id, now))
+            resp.headers["Content-Type"] = "application/json"
+        resp.headers.setdefault("Content-Type", ODATA_JSON)
+        resp.headers["request-id"] = request_id
+        resp.headers["client-request-id"] = client_request_id
+        resp.headers["x-ms-ags-diagnostic"] = (
+            '{"ServerInfo":{"DataCenter":"ccsync","Slice":"E","Ring":"1","ScaleUnit":"000","RoleInstance":"local"}}'
+        )
+        resp.headers["Cache-Control"] = "no-cache"
+        resp.headers["OData-Version"] = "4.0"
+        resp.headers["Strict-Transport-Security"] = "max-age=31536000"
+        return resp
+
+    def _dispatch(
+        self, cloud: Cloud, req: GraphRequest, caller: CallerLike | None, now: datetime
+    ) -> GraphResponse:
+        if caller is None:
+            caller = self.authenticate(req.headers.get("authorization"), cloud)
+        path = _FUNCTION_ALIASES.sub(r"/\1", req.path.rstrip("/") or "/")
+        path = _KEY_SEGMENT.sub(_key_as_segment, path)
+        allowed_methods: list[str] = []
+        for route in self.routes:
+            m = route.pattern.match(path)
+            if not m:
+                continue
+            if route.method != req.method.upper():
+                allowed_methods.append(route.method)
+                continue
+            if not (caller.roles & set(route.permissions)):
+                raise forbidden()
+            with self.store.lock:
+                tenant = self.store.tenants.get(caller.tenant_id)
+                if tenant is None or tenant.cloud is not cloud:
+                    from simulator.graph.errors import unauthenticated
+
+                    raise unauthenticated("Access token validation failure. Invalid audience.")
+                ctx = Context(req, tenant, caller, self.store, now, cloud)
+                return route.handler(ctx, **m.groupdict())
+        if allowed_methods:
+            raise method_not_allowed()
+        first = path.strip("/").split("/", 1)[0].split("(", 1)[0].lower()
+        if first in self.known_unimplemented or first in self._roots:
+            raise not_implemented(f"{req.method.upper()} {req.path}")
+        raise GraphError(400, "BadRequest", f"Resource not found for the segment '{first}'.")
+
+
+#: Real Graph v1.0 entity sets and singletons the simulator does not implement: they answer 501.
+KNOWN_GRAPH_ROOTS = frozenset(
+    s.lower()
+    for s in (
+        "me",
+        "devices",
+        "contacts",
+        "contracts",
+        "domains",
+        "directoryRoles",
+        "directoryRoleTemplates",
+        "drives",
+        "sites",
+        "teams",
+        "chats",
+        "communications",
+        "identity",
+        "identityGovernance",
+        "identityProtection",
+        "informationProtection",
+        "reports",
+        "security",
+        "solutions",
+        "subscriptions",
+        "admin",
+        "agreements",
+        "auditLogs",
+        "deviceManagement",
+        "education",
+        "external",
+        "groupSettings",
+        "oauth2PermissionGrants",
+        "places",
+        "planner",
+        "print",
+        "privacy",
+        "roleManagement",
+        "schemaExtensions",
+        "search",
+        "shares",
+        "storage",
+        "tenantRelationships",
+        "users",
+        "groups",
+        "applicationTemplates",
+        "servicePrincipals",
+        "applications",
+        "policies",
+        "directory",
+        "directoryObjects",
+        "organization",
+        "subscribedSkus",
+        "invitations",
+        "domainDnsRecords",
+        "employeeExperience",
+        "appCatalogs",
+    )
+)
+
+
+def graph_host(cloud: Cloud) -> str:
+    return CLOUDS[cloud].graph_host
