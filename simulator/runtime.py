@@ -1,0 +1,156 @@
+"""The running simulator: one store, one clock, every login authority and Graph root, the control plane."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from simulator.clock import Clock
+from simulator.clouds import CLOUDS, Authority, Cloud
+from simulator.directory.store import Store
+from simulator.endpoints import endpoints_document
+from simulator.graph.resources import register_all
+from simulator.graph.router import GraphRouter
+from simulator.identity.keys import SigningKeys
+from simulator.identity.tokens import TokenService
+
+log = logging.getLogger(__name__)
+
+#: Offsets from ``--port-base``: logins, Graph roots, control plane.
+PORT_LAYOUT: list[tuple[str, Any]] = [
+    ("login", Authority.GLOBAL),
+    ("login", Authority.USGOV),
+    ("login", Authority.CHINA),
+    ("graph", Cloud.COMMERCIAL),
+    ("graph", Cloud.GCCH),
+    ("graph", Cloud.DOD),
+    ("graph", Cloud.CHINA),
+    ("control", None),
+]
+
+
+@dataclass
+class SimulatorConfig:
+    """How to start the simulator (the CLI flags of ``ccsync up``)."""
+
+    data_dir: Path | None = None
+    port_base: int = 0
+    world: Path | None = None
+    seed: int = 42
+    host: str = "127.0.0.1"
+
+
+class Simulator:
+    """The fake Microsoft cloud in one process; ``start`` opens the sockets, ``stop`` closes them."""
+
+    def __init__(self, config: SimulatorConfig | None = None, clock: Clock | None = None) -> None:
+        self.config = config or SimulatorConfig()
+        self.data_dir = Path(self.config.data_dir or tempfile.mkdtemp(prefix="ccsync-")).resolve()
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.clock = clock or Clock()
+        self.store = Store(self.clock)
+        self.keys = SigningKeys(self.data_dir)
+        self.tokens = TokenService(self.keys, self.clock)
+        self.router = GraphRouter(self.store, self.tokens.validate)
+        register_all(self.router)
+        self.servers: list[Any] = []
+        self.login_urls: dict[Authority, str] = {}
+        self.graph_urls: dict[Cloud, str] = {}
+        self.control_url = ""
+        self.ca_bundle: Path | None = None
+        self._world_spec: Any = None
+
+    # -- world ---------------------------------------------------------------------------
+
+    def load_world(self) -> None:
+        """Populate the store from the world file (or the default world) with the configured seed."""
+        from simulator.world import build_world, default_world, load_world
+
+        spec = load_world(self.config.world) if self.config.world else default_world()
+        self._world_spec = spec
+        with self.store.lock:
+            self.store.reset()
+            build_world(self.store, spec, self.config.seed)
+
+    def reset(self, *, empty: bool = False) -> None:
+        """Back to the world as started (or to no tenants at all)."""
+        if empty:
+            self.store.reset()
+        else:
+            self.load_world()
+
+    # -- servers -------------------------------------------------------------------------
+
+    def start(self) -> dict[str, Any]:
+        """Open every endpoint, write ``endpoints.json``; returns the endpoints document."""
+        from simulator.identity.ca import ensure_tls, server_ssl_context
+        from simulator.web.control_app import create_control_app
+        from simulator.web.graph_app import create_graph_app
+        from simulator.web.login_app import create_login_app
+        from simulator.web.server import serve
+
+        tls = ensure_tls(self.data_dir)
+        self.ca_bundle = tls.ca_bundle
+        ssl_ctx = server_ssl_context(tls)
+        base = self.config.port_base
+        try:
+            for i, (kind, which) in enumerate(PORT_LAYOUT):
+                port = base + i if base else 0
+                if kind == "login":
+                    srv = serve(
+                        create_login_app(which, self.store, self.tokens), self.config.host, port, ssl_ctx
+                    )
+                    self.login_urls[which] = srv.url
+                elif kind == "graph":
+                    srv = serve(create_graph_app(which, self.router), self.config.host, port, ssl_ctx)
+                    self.graph_urls[which] = srv.url
+                else:
+                    srv = serve(create_control_app(self), self.config.host, port, None)
+                    self.control_url = srv.url
+                self.servers.append(srv)
+        except OSError:
+            self.stop()
+            raise
+        doc = self.endpoints()
+        self._write_endpoints(doc)
+        return doc
+
+    def stop(self) -> None:
+        for srv in reversed(self.servers):
+            srv.stop()
+        self.servers.clear()
+
+    def endpoints(self) -> dict[str, Any]:
+        assert self.ca_bundle is not None, "start() the simulator first"
+        with self.store.lock:
+            tenants = list(self.store.tenants.values())
+            return endpoints_document(
+                self.ca_bundle, self.control_url, self.login_urls, self.graph_urls, tenants
+            )
+
+    def _write_endpoints(self, doc: dict[str, Any]) -> None:
+        path = self.data_dir / "endpoints.json"
+        tmp = path.with_suffix(".tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            json.dump(doc, fh, indent=2)
+        os.replace(tmp, path)
+
+    def refresh_endpoints_file(self) -> None:
+        if self.servers:
+            self._write_endpoints(self.endpoints())
+
+    def __enter__(self) -> Simulator:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def graph_host_of(cloud: Cloud) -> str:
+    return CLOUDS[cloud].graph_host

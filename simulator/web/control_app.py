@@ -1,0 +1,216 @@
+"""The control plane under ``/_simulator/``: endpoints, reset, tenants, clock, snapshots.
+
+Plain HTTP on loopback; never reachable through a tenant's Graph root.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from flask import Flask, Response, request
+from werkzeug.exceptions import HTTPException
+
+from simulator.clock import iso, parse_duration
+from simulator.clouds import FLAVOR_CLOUD, Cloud
+from simulator.directory.store import SnapshotError
+from simulator.endpoints import tenant_record
+
+if TYPE_CHECKING:
+    from simulator.runtime import Simulator
+
+log = logging.getLogger(__name__)
+_NAME = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+MAX_SEEDED_USERS = 1_000_000
+
+
+class ControlError(Exception):
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+
+
+def _json(status: int, body: Any) -> Response:
+    return Response(json.dumps(body, indent=1), status=status, content_type="application/json")
+
+
+def _body() -> dict[str, Any]:
+    raw = request.get_data(cache=True)
+    if not raw.strip():
+        return {}
+    try:
+        doc = json.loads(raw)
+    except ValueError as exc:
+        raise ControlError(400, "BadRequest", f"The body is not valid JSON: {exc}") from None
+    if not isinstance(doc, dict):
+        raise ControlError(400, "BadRequest", "The body must be a JSON object.")
+    return doc
+
+
+def create_control_app(sim: Simulator) -> Flask:
+    app = Flask("ccsync-control")
+    app.config["MAX_CONTENT_LENGTH"] = 512 * 1024 * 1024
+
+    @app.get("/_simulator/endpoints")
+    def endpoints() -> Response:
+        return _json(200, sim.endpoints())
+
+    @app.post("/_simulator/reset")
+    def reset() -> Response:
+        body = _body()
+        sim.reset(empty=bool(body.get("empty", False)))
+        sim.refresh_endpoints_file()
+        return _json(200, {"tenants": len(sim.store.tenants)})
+
+    @app.get("/_simulator/tenants")
+    def list_tenants() -> Response:
+        with sim.store.lock:
+            return _json(200, {"value": [tenant_record(t) for t in sim.store.tenants.values()]})
+
+    @app.post("/_simulator/tenants")
+    def create_tenant() -> Response:
+        from simulator.world import WorldError, seed_tenant
+
+        body = _body()
+        cloud_name = body.get("cloud")
+        if cloud_name not in {c.value for c in Cloud}:
+            raise ControlError(
+                400, "BadRequest", f"'cloud' must be one of {', '.join(c.value for c in Cloud)}."
+            )
+        flavor = body.get("flavor") or cloud_name
+        if FLAVOR_CLOUD.get(flavor) is not Cloud(cloud_name):
+            raise ControlError(400, "BadRequest", f"flavor '{flavor}' does not live in cloud '{cloud_name}'.")
+        users = body.get("users", 0)
+        if not isinstance(users, int) or isinstance(users, bool) or not 0 <= users <= MAX_SEEDED_USERS:
+            raise ControlError(400, "BadRequest", f"'users' must be an integer from 0 to {MAX_SEEDED_USERS}.")
+        name = body.get("name") or f"Tenant {len(sim.store.tenants) + 1}"
+        if not isinstance(name, str):
+            raise ControlError(400, "BadRequest", "'name' must be a string.")
+        seed = body.get("seed", sim.config.seed)
+        try:
+            with sim.store.lock:
+                tenant = seed_tenant(
+                    sim.store,
+                    name=name,
+                    cloud=Cloud(cloud_name),
+                    flavor=flavor,
+                    users=users,
+                    seed=seed,
+                    domain=body.get("domain"),
+                    tenant_id=body.get("id"),
+                )
+        except (WorldError, ValueError) as exc:
+            raise ControlError(409 if "already" in str(exc) else 400, "BadRequest", str(exc)) from None
+        sim.refresh_endpoints_file()
+        return _json(201, tenant_record(tenant))
+
+    @app.get("/_simulator/clock")
+    def get_clock() -> Response:
+        return _json(200, {"now": iso(sim.clock.now()), "virtual": sim.clock.is_virtual})
+
+    @app.post("/_simulator/clock")
+    def set_clock() -> Response:
+        body = _body()
+        mode = body.get("mode")
+        if mode == "virtual":
+            start = body.get("now")
+            try:
+                when = datetime.fromisoformat(start.replace("Z", "+00:00")) if start else None
+            except (AttributeError, ValueError):
+                raise ControlError(
+                    400, "BadRequest", "'now' must be an ISO-8601 date-time such as 2026-01-01T00:00:00Z."
+                ) from None
+            if when is not None and when.tzinfo is None:
+                raise ControlError(400, "BadRequest", "'now' needs a time zone, e.g. a trailing Z.")
+            sim.clock.set_virtual(when)
+        elif mode == "real":
+            sim.clock.set_real()
+        else:
+            raise ControlError(400, "BadRequest", "'mode' must be 'virtual' or 'real'.")
+        return _json(200, {"now": iso(sim.clock.now()), "virtual": sim.clock.is_virtual})
+
+    @app.post("/_simulator/clock/advance")
+    def advance_clock() -> Response:
+        body = _body()
+        try:
+            delta = parse_duration(body.get("by", ""))
+        except (ValueError, TypeError) as exc:
+            raise ControlError(400, "BadRequest", f"'by' {exc}") from None
+        try:
+            sim.clock.advance(delta)
+        except ValueError as exc:
+            raise ControlError(409, "Conflict", str(exc)) from None
+        return _json(200, {"now": iso(sim.clock.now()), "virtual": True})
+
+    @app.get("/_simulator/snapshot")
+    def get_snapshot() -> Response:
+        return Response(json.dumps(sim.store.snapshot(), sort_keys=True), content_type="application/json")
+
+    @app.put("/_simulator/snapshot")
+    def put_snapshot() -> Response:
+        _load(_body())
+        return _json(200, {"tenants": len(sim.store.tenants)})
+
+    @app.post("/_simulator/snapshot/save")
+    def save_named() -> Response:
+        name = _snapshot_name(_body())
+        path = sim.data_dir / "snapshots" / f"{name}.json"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(sim.store.snapshot(), sort_keys=True))
+        tmp.replace(path)
+        return _json(200, {"name": name, "path": str(path)})
+
+    @app.post("/_simulator/snapshot/load")
+    def load_named() -> Response:
+        name = _snapshot_name(_body())
+        path = sim.data_dir / "snapshots" / f"{name}.json"
+        if not path.exists():
+            raise ControlError(404, "NotFound", f"No snapshot named '{name}' in {path.parent}.")
+        try:
+            doc = json.loads(path.read_text())
+        except ValueError as exc:
+            raise ControlError(400, "BadRequest", f"Snapshot file {path} is not JSON: {exc}") from None
+        _load(doc)
+        return _json(200, {"name": name, "tenants": len(sim.store.tenants)})
+
+    def _load(doc: dict[str, Any]) -> None:
+        try:
+            sim.store.restore(doc)
+        except SnapshotError as exc:
+            raise ControlError(400, "BadRequest", str(exc)) from None
+        sim.refresh_endpoints_file()
+
+    def _snapshot_name(body: dict[str, Any]) -> str:
+        name = body.get("name")
+        if not isinstance(name, str) or not _NAME.match(name):
+            raise ControlError(400, "BadRequest", "'name' must be 1-64 letters, digits, '.', '_' or '-'.")
+        return name
+
+    @app.errorhandler(ControlError)
+    def control_error(exc: ControlError) -> Response:
+        return _json(exc.status, {"error": {"code": exc.code, "message": exc.message}})
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException) -> Response:
+        return _json(
+            exc.code or 400, {"error": {"code": exc.name.replace(" ", ""), "message": exc.description}}
+        )
+
+    @app.errorhandler(Exception)
+    def unexpected(exc: Exception) -> Response:
+        log.exception("unhandled error in control plane")
+        return _json(
+            500,
+            {
+                "error": {
+                    "code": "InternalError",
+                    "message": "Unexpected error in the simulator; see its log.",
+                }
+            },
+        )
+
+    return app
