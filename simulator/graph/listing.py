@@ -112,8 +112,8 @@ def list_collection(
         body["@odata.count"] = total
     if token is not None:
         body["@odata.nextLink"] = next_link(ctx, path, token)
-    render = shape or (lambda o: o)
-    body["value"] = [odata.apply_select(render(o), q, spec) for o in page]
+    project = odata.projector(q, spec)
+    body["value"] = [project(shape(o)) if shape else project(o) for o in page]
     return GraphResponse(200, body)
 
 

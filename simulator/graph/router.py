@@ -163,8 +163,8 @@ class GraphRouter:
                 return route.handler(ctx, **m.groupdict())
         if allowed_methods:
             raise method_not_allowed()
-        first = path.strip("/").split("/", 1)[0].split("(", 1)[0].lower()
-        if first in self.known_unimplemented or first in self._roots:
+        first = path.strip("/").split("/", 1)[0].split("(", 1)[0]
+        if first.lower() in self.known_unimplemented or first.lower() in self._roots:
             raise not_implemented(f"{req.method.upper()} {req.path}")
         raise GraphError(400, "BadRequest", f"Resource not found for the segment '{first}'.")
 

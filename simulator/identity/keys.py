@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import os
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -52,16 +52,19 @@ class SigningKey:
         }
 
 
-@dataclass
 class SigningKeys:
     """The signing keys of all authorities, made on first use; persisted under ``data_dir/keys`` if given."""
 
-    data_dir: Path | None = None
-    _keys: dict[Authority, SigningKey] = field(default_factory=dict, repr=False)
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
-    #: Tokens already verified against these keys (filled by ``tokens.validate_graph_token``); it lives
-    #: here so that it goes away with the keys it was verified against.
-    verified: dict[Any, Any] = field(default_factory=dict, repr=False)
+    def __init__(self, data_dir: Path | None = None) -> None:
+        self.data_dir = Path(data_dir) if data_dir is not None else None
+        self._keys: dict[Authority, SigningKey] = {}
+        self._lock = threading.Lock()
+        #: Tokens already verified against these keys (filled by ``tokens.validate_graph_token``); it
+        #: lives here so that it goes away with the keys it was verified against.
+        self.verified: dict[Any, Any] = {}
+
+    def __repr__(self) -> str:
+        return f"SigningKeys(data_dir={self.data_dir!r})"
 
     def for_authority(self, authority: Authority) -> SigningKey:
         """The key ``authority`` signs with (created, or loaded from disk, on first use)."""

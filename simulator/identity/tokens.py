@@ -26,7 +26,7 @@ LOCAL_RESOURCE_HOSTS = ("127.0.0.1", "localhost", "::1")
 #: Tolerance for a token used slightly before its ``nbf`` (clients and simulator may disagree a little).
 NOT_BEFORE_SKEW = 300
 #: Verified tokens remembered per key set before the memo is emptied (keeps memory bounded).
-VERIFIED_CACHE_MAX = 50_000
+VERIFIED_CACHE_MAX = 10_000
 
 # RFC 6749 scope-token characters; anything else is garbage, not a scope.
 _SCOPE_TOKEN = re.compile(r"^[\x21\x23-\x5b\x5d-\x7e]+$")

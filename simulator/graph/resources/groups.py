@@ -110,6 +110,9 @@ def remove_member_ref(ctx: Context, gid: str, mid: str) -> GraphResponse:
 
 
 def register(router: GraphRouter) -> None:
+    from simulator.graph.resources.users import delta_not_built
+
+    router.add("GET", "/groups/delta", delta_not_built, perm.GROUPS_READ)
     router.add("GET", "/groups", list_groups, perm.GROUPS_READ)
     router.add("GET", "/groups/$count", count_groups, perm.GROUPS_READ)
     router.add("POST", "/groups", create_group, perm.GROUPS_WRITE)

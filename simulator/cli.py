@@ -1,0 +1,123 @@
+"""The ``ccsync`` command line: ``up`` (run the simulator), ``demo`` (the main job)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+import threading
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+
+def _up_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("up", help="run the simulator: login and Graph endpoints of four clouds")
+    p.add_argument(
+        "--data-dir",
+        type=Path,
+        default=Path(".ccsync"),
+        help="state, CA and endpoints.json (default ./.ccsync)",
+    )
+    p.add_argument(
+        "--port-base", type=int, default=0, help="first of 8 consecutive ports; 0 picks free ports"
+    )
+    p.add_argument("--world", type=Path, help="world file (YAML); default: the built-in world")
+    p.add_argument("--seed", type=int, default=42, help="seed for the generated world (default 42)")
+    p.add_argument("--quiet", action="store_true", help="print only the endpoints file path")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="ccsync", description="Microsoft Entra cross-cloud sync simulator and engine"
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    _up_parser(sub)
+    d = sub.add_parser("demo", help="the main job: start the simulator and exercise it with real clients")
+    d.add_argument("--seed", type=int, default=42)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    console = Console()
+    if args.command == "up":
+        return cmd_up(args, console)
+    if args.command == "demo":
+        from simulator.demo import run_demo
+
+        return run_demo(console, seed=args.seed)
+    return 2
+
+
+def cmd_up(args: argparse.Namespace, console: Console) -> int:
+    from simulator.runtime import Simulator, SimulatorConfig
+    from simulator.world import WorldError
+
+    if args.port_base and not 1024 <= args.port_base <= 65535 - 8:
+        console.print(
+            f"[red]--port-base {args.port_base}: use 0 (free ports) or a port from 1024 to 65527[/red]"
+        )
+        return 2
+    sim = Simulator(
+        SimulatorConfig(data_dir=args.data_dir, port_base=args.port_base, world=args.world, seed=args.seed)
+    )
+    try:
+        sim.load_world()
+    except WorldError as exc:
+        console.print(f"[red]{exc}[/red]")
+        return 2
+    try:
+        doc = sim.start()
+    except OSError as exc:
+        console.print(
+            f"[red]cannot open the simulator's ports: {exc}. Pick another --port-base or use 0.[/red]"
+        )
+        return 1
+    if args.quiet:
+        console.print(str(sim.data_dir / "endpoints.json"))
+    else:
+        render_endpoints(console, doc, sim.data_dir / "endpoints.json")
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    try:
+        while not stop.wait(0.5):
+            pass
+    finally:
+        sim.stop()
+    return 0
+
+
+def render_endpoints(console: Console, doc: dict, path: Path) -> None:
+    """The ``ccsync up`` printout: endpoints, CA bundle, every tenant's apps."""
+    t = Table(title="ccsync simulator endpoints", show_lines=False)
+    for col in ("cloud", "login authority", "graph root", "real hosts"):
+        t.add_column(col)
+    for name, c in doc["clouds"].items():
+        t.add_row(name, c["login"], c["graph"], f"{c['login_host']} / {c['graph_host']}")
+    console.print(t)
+    console.print(f"control plane: {doc['control']}/_simulator/   CA bundle: {doc['ca_bundle']}")
+    console.print(f"endpoints document: {path}")
+    ts = Table(title="tenants and app credentials")
+    for col in ("tenant", "cloud", "tenant id", "app", "client id", "client secret"):
+        ts.add_column(col, overflow="fold")
+    for tenant in doc["tenants"]:
+        for i, app in enumerate(tenant["apps"]):
+            ts.add_row(
+                f"{tenant['displayName']} ({tenant['defaultDomain']})" if i == 0 else "",
+                f"{tenant['cloud']}/{tenant['flavor']}" if i == 0 else "",
+                tenant["id"] if i == 0 else "",
+                app["displayName"],
+                app["clientId"],
+                app["clientSecret"],
+            )
+    console.print(ts)
+    console.print("Ctrl-C stops the simulator.")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,98 @@
+"""Shared fixtures: one running simulator per test worker, and real-client factories."""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+import httpx
+import msal
+import pytest
+import requests
+
+pytest_plugins = ["simulator.testing"]
+
+_names = itertools.count(1)
+
+
+@pytest.fixture(scope="session")
+def endpoints(ccsync_simulator: Any) -> dict[str, Any]:
+    return ccsync_simulator.endpoints()
+
+
+def tenant_of(doc: dict[str, Any], cloud: str, flavor: str | None = None) -> dict[str, Any]:
+    """The first tenant of ``cloud`` (and ``flavor``) in the endpoints document."""
+    return next(
+        t for t in doc["tenants"] if t["cloud"] == cloud and (flavor is None or t["flavor"] == flavor)
+    )
+
+
+def app_of(tenant: dict[str, Any], permission: str = "User.ReadWrite.All") -> dict[str, Any]:
+    return next(a for a in tenant["apps"] if permission in a["permissions"])
+
+
+def reader_of(tenant: dict[str, Any]) -> dict[str, Any]:
+    return next(a for a in tenant["apps"] if "User.ReadWrite.All" not in a["permissions"])
+
+
+def ca_session(doc: dict[str, Any]) -> requests.Session:
+    """A requests session trusting the simulator's CA; ``trust_env=False`` so REQUESTS_CA_BUNDLE can't override it."""
+    session = requests.Session()
+    session.trust_env = False
+    session.verify = doc["ca_bundle"]
+    return session
+
+
+def msal_token(doc: dict[str, Any], tenant: dict[str, Any], app: dict[str, Any]) -> str:
+    cloud = doc["clouds"][tenant["cloud"]]
+    cca = msal.ConfidentialClientApplication(
+        app["clientId"],
+        client_credential=app["clientSecret"],
+        authority=f"{cloud['login']}/{tenant['id']}",
+        instance_discovery=False,
+        http_client=ca_session(doc),
+    )
+    result = cca.acquire_token_for_client(scopes=[cloud["scope"]])
+    assert "access_token" in result, result
+    return result["access_token"]
+
+
+class GraphHttp:
+    """httpx against one tenant's Graph root with a real msal token."""
+
+    def __init__(self, doc: dict[str, Any], tenant: dict[str, Any], app: dict[str, Any]) -> None:
+        self.root = f"{doc['clouds'][tenant['cloud']]['graph']}/v1.0"
+        self.token = msal_token(doc, tenant, app)
+        self.client = httpx.Client(
+            verify=doc["ca_bundle"], timeout=30, headers={"Authorization": f"Bearer {self.token}"}
+        )
+
+    def __call__(self, method: str, path: str, **kw: Any) -> httpx.Response:
+        url = path if path.startswith("https://") else f"{self.root}{path}"
+        return self.client.request(method, url, **kw)
+
+
+@pytest.fixture
+def new_tenant(ccsync_simulator: Any):
+    """Make a fresh tenant through the control plane: ``new_tenant("commercial", users=50)``."""
+
+    def make(cloud: str = "commercial", users: int = 20, **extra: Any) -> dict[str, Any]:
+        body = {"cloud": cloud, "users": users, "name": f"Test {cloud} {next(_names)}", **extra}
+        r = httpx.post(f"{ccsync_simulator.control_url}/_simulator/tenants", json=body, timeout=120)
+        assert r.status_code == 201, r.text
+        return r.json()
+
+    return make
+
+
+def assert_graph_error(resp: httpx.Response, status: int, code: str) -> dict[str, Any]:
+    """The response is Graph's error shape with ``status`` and ``code``; returns the error object."""
+    assert resp.status_code == status, resp.text
+    assert resp.headers["content-type"].startswith("application/json")
+    err = resp.json()["error"]
+    assert err["code"] == code, err
+    assert isinstance(err["message"], str) and err["message"]
+    inner = err["innerError"]
+    assert set(inner) >= {"date", "request-id", "client-request-id"}
+    assert resp.headers["request-id"] == inner["request-id"]
+    return err
