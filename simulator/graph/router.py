@@ -16,7 +16,14 @@ from typing import Any, Protocol
 from simulator.clouds import CLOUDS, Cloud
 from simulator.directory.store import Store
 from simulator.directory.tenant import Tenant
-from simulator.graph.errors import GraphError, error_body, forbidden, method_not_allowed, not_implemented
+from simulator.graph.errors import (
+    GraphError,
+    error_body,
+    forbidden,
+    method_not_allowed,
+    not_implemented,
+    unauthenticated,
+)
 from simulator.graph.message import GraphRequest, GraphResponse
 
 log = logging.getLogger(__name__)
@@ -69,6 +76,8 @@ class Route:
     permissions: tuple[str, ...]
     #: True for writes (counted for throttling write budgets later).
     write: bool
+    #: Run the handler under the store lock (False for handlers that call back into the router).
+    locked: bool = True
 
 
 _SEGMENT_PARAM = re.compile(r"\{(\w+)\}")
@@ -101,20 +110,34 @@ class GraphRouter:
         #: First path segments the simulator knows but does not implement (501, not 400).
         self.known_unimplemented: set[str] = set(KNOWN_GRAPH_ROOTS)
         self._roots: set[str] = set()
+        #: Throttling and chaos; None = off (the default).
+        self.traffic: Traffic | None = None
 
-    def add(self, method: str, template: str, handler: Handler, permissions: tuple[str, ...]) -> None:
+    def add(
+        self,
+        method: str,
+        template: str,
+        handler: Handler,
+        permissions: tuple[str, ...],
+        *,
+        locked: bool = True,
+    ) -> None:
         self.routes.append(
-            Route(method.upper(), _compile(template), handler, permissions, method.upper() != "GET")
+            Route(method.upper(), _compile(template), handler, permissions, method.upper() != "GET", locked)
         )
         self._roots.add(template.strip("/").split("/", 1)[0].split("(", 1)[0].lower())
 
     def handle(self, cloud: Cloud, req: GraphRequest, caller: CallerLike | None = None) -> GraphResponse:
-        """Answer one Graph request; never raises for client input."""
+        """Answer one Graph request; never raises for client input.
+
+        ``caller`` skips token validation (``$batch`` items, the in-process backend).
+        """
         request_id = str(uuid.uuid4())
         client_request_id = req.headers.get("client-request-id") or request_id
         now = self.store.clock.now()
+        seen = _Seen(caller)
         try:
-            resp = self._dispatch(cloud, req, caller, now)
+            resp = self._dispatch(cloud, req, seen, now)
         except GraphError as err:
             resp = GraphResponse(
                 err.status, error_body(err, request_id, client_request_id, now), dict(err.headers)
@@ -125,6 +148,8 @@ class GraphRouter:
             err = GraphError(500, "generalException", "An unexpected error occurred in the simulator.")
             resp = GraphResponse(500, error_body(err, request_id, client_request_id, now))
             resp.headers["Content-Type"] = "application/json"
+        if self.traffic is not None and seen.caller is not None and seen.route is not None:
+            self.traffic.settle(cloud, req, seen.caller, seen.route, resp)
         resp.headers.setdefault("Content-Type", ODATA_JSON)
         resp.headers["request-id"] = request_id
         resp.headers["client-request-id"] = client_request_id
@@ -136,37 +161,68 @@ class GraphRouter:
         resp.headers["Strict-Transport-Security"] = "max-age=31536000"
         return resp
 
-    def _dispatch(
-        self, cloud: Cloud, req: GraphRequest, caller: CallerLike | None, now: datetime
-    ) -> GraphResponse:
-        if caller is None:
-            caller = self.authenticate(req.headers.get("authorization"), cloud)
-        path = _FUNCTION_ALIASES.sub(r"/\1", req.path.rstrip("/") or "/")
+    def _dispatch(self, cloud: Cloud, req: GraphRequest, seen: _Seen, now: datetime) -> GraphResponse:
+        if seen.caller is None:
+            seen.caller = self.authenticate(req.headers.get("authorization"), cloud)
+        caller = seen.caller
+        route, params = self.match(req.method, req.path)
+        seen.route = route
+        if self.traffic is not None:
+            early = self.traffic.admit(cloud, req, caller, route)
+            if early is not None:
+                return early
+        if route.permissions and not (caller.roles & set(route.permissions)):
+            raise forbidden()
+        tenant = self.store.tenants.get(caller.tenant_id)
+        if tenant is None or tenant.cloud is not cloud:
+            raise unauthenticated("Access token validation failure. Invalid audience.")
+        ctx = Context(req, tenant, caller, self.store, now, cloud)
+        if not route.locked:
+            return route.handler(ctx, **params)
+        with self.store.lock:
+            return route.handler(ctx, **params)
+
+    def match(self, method: str, raw_path: str) -> tuple[Route, dict[str, str]]:
+        """The route for ``method`` and ``raw_path``; Graph's 405 / 501 / 400 when there is none."""
+        path = _FUNCTION_ALIASES.sub(r"/\1", raw_path.rstrip("/") or "/")
         path = _KEY_SEGMENT.sub(_key_as_segment, path)
         allowed_methods: list[str] = []
         for route in self.routes:
             m = route.pattern.match(path)
             if not m:
                 continue
-            if route.method != req.method.upper():
+            if route.method != method.upper():
                 allowed_methods.append(route.method)
                 continue
-            if not (caller.roles & set(route.permissions)):
-                raise forbidden()
-            with self.store.lock:
-                tenant = self.store.tenants.get(caller.tenant_id)
-                if tenant is None or tenant.cloud is not cloud:
-                    from simulator.graph.errors import unauthenticated
-
-                    raise unauthenticated("Access token validation failure. Invalid audience.")
-                ctx = Context(req, tenant, caller, self.store, now, cloud)
-                return route.handler(ctx, **m.groupdict())
+            return route, m.groupdict()
         if allowed_methods:
             raise method_not_allowed()
         first = path.strip("/").split("/", 1)[0].split("(", 1)[0]
         if first.lower() in self.known_unimplemented or first.lower() in self._roots:
-            raise not_implemented(f"{req.method.upper()} {req.path}")
+            raise not_implemented(f"{method.upper()} {raw_path}")
         raise GraphError(400, "BadRequest", f"Resource not found for the segment '{first}'.")
+
+
+@dataclass
+class _Seen:
+    """What dispatch learned before it finished or failed (for the traffic hook)."""
+
+    caller: CallerLike | None
+    route: Route | None = None
+
+
+class Traffic(Protocol):
+    """Throttling and chaos around every Graph request (``simulator.traffic`` implements it)."""
+
+    def admit(
+        self, cloud: Cloud, req: GraphRequest, caller: CallerLike, route: Route
+    ) -> GraphResponse | None:
+        """Before the handler runs: a response to answer instead (429, injected fault), or None."""
+
+    def settle(
+        self, cloud: Cloud, req: GraphRequest, caller: CallerLike, route: Route, resp: GraphResponse
+    ) -> None:
+        """After the answer is known: charge its cost, add headers such as ``x-ms-resource-unit``."""
 
 
 #: Real Graph v1.0 entity sets and singletons the simulator does not implement: they answer 501.
