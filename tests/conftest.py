@@ -60,7 +60,11 @@ def msal_token(doc: dict[str, Any], tenant: dict[str, Any], app: dict[str, Any])
 class GraphHttp:
     """httpx against one tenant's Graph root with a real msal token."""
 
-    def __init__(self, doc: dict[str, Any], tenant: dict[str, Any], app: dict[str, Any]) -> None:
+    def __init__(
+        self, doc: dict[str, Any], tenant: dict[str, Any], app: dict[str, Any] | None = None
+    ) -> None:
+        app = app or app_of(tenant)
+        self.tenant = tenant
         self.root = f"{doc['clouds'][tenant['cloud']]['graph']}/v1.0"
         self.token = msal_token(doc, tenant, app)
         self.client = httpx.Client(

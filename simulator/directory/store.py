@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from typing import Any
 
@@ -23,6 +24,8 @@ class Store:
         self.lock = threading.RLock()
         self.tenants: dict[str, Tenant] = {}
         self._domains: dict[str, str] = {}
+        #: Signs paging and delta tokens; the runtime keeps it in the data dir so tokens survive restarts.
+        self.token_key: bytes = os.urandom(32)
 
     def add_tenant(self, tenant: Tenant) -> Tenant:
         with self.lock:
@@ -32,6 +35,7 @@ class Store:
                 if d.lower() in self._domains:
                     raise ValueError(f"domain {d} is already verified by another tenant")
             self.tenants[tenant.id] = tenant
+            tenant.changes.clock = self.clock
             for d in tenant.domains:
                 self._domains[d.lower()] = tenant.id
             return tenant

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from simulator.clouds import Cloud
+from simulator.directory.changes import ChangeLog
 from simulator.directory.collection import Collection, Obj
 
 
@@ -72,6 +73,8 @@ class Tenant:
         self.partners: dict[str, dict[str, Any]] = {}
         #: partner tenant id -> identitySynchronization object.
         self.identity_sync: dict[str, dict[str, Any]] = {}
+        #: users and groups changes, for delta queries.
+        self.changes = ChangeLog()
 
     # -- lookups -------------------------------------------------------------------------
 
@@ -119,6 +122,7 @@ class Tenant:
             "crossTenantDefault": self.cross_tenant_default,
             "partners": self.partners,
             "identitySync": self.identity_sync,
+            "changes": self.changes.to_dict(),
         }
 
     @classmethod
@@ -145,4 +149,6 @@ class Tenant:
         t.cross_tenant_default = d["crossTenantDefault"]
         t.partners = d["partners"]
         t.identity_sync = d["identitySync"]
+        if "changes" in d:
+            t.changes = ChangeLog.from_dict(d["changes"])
         return t

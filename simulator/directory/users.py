@@ -98,6 +98,7 @@ def create_user(
         user["proxyAddresses"] = [f"SMTP:{user['mail']}"]
     tenant.users.add(user)
     tenant.upn_index[upn.lower()] = uid
+    tenant.changes.record("user", uid, "create")
     return user
 
 
@@ -125,6 +126,9 @@ def update_user(tenant: Tenant, user: Obj, body: Any, now: datetime) -> Obj:
             user[k] = v
     if "mail" in props:
         user["proxyAddresses"] = [f"SMTP:{props['mail']}"] if props["mail"] else []
+        props["proxyAddresses"] = None
+    if props:
+        tenant.changes.record("user", user["id"], "update", frozenset(props))
     return user
 
 
@@ -132,9 +136,13 @@ def soft_delete_user(tenant: Tenant, user: Obj, now: datetime) -> None:
     """Move a user to ``directory/deletedItems``; it leaves its groups (restorable for 30 days)."""
     tenant.users.remove(user["id"])
     del tenant.upn_index[user["userPrincipalName"].lower()]
-    for members in tenant.members.values():
-        members.pop(user["id"], None)
+    for gid, members in tenant.members.items():
+        if members.pop(user["id"], None) is not None:
+            tenant.changes.record(
+                "group", gid, "member_remove", member_id=user["id"], member_type="#microsoft.graph.user"
+            )
     _count_licenses(tenant, user, -1)
+    tenant.changes.record("user", user["id"], "softdelete")
     user["deletedDateTime"] = iso(now)
     user["@odata.type"] = "#microsoft.graph.user"
     tenant.deleted.add(user)
@@ -157,20 +165,24 @@ def restore(tenant: Tenant, obj_id: str, now: datetime) -> Obj:
         tenant.users.add(obj)
         tenant.upn_index[obj["userPrincipalName"].lower()] = obj_id
         _count_licenses(tenant, obj, +1)
+        tenant.changes.record("user", obj_id, "restore")
     else:
         tenant.deleted.remove(obj_id)
         obj.pop("deletedDateTime", None)
         obj.pop("@odata.type", None)
         tenant.groups.add(obj)
         tenant.members.setdefault(obj_id, {})
+        tenant.changes.record("group", obj_id, "restore")
     return obj
 
 
 def hard_delete(tenant: Tenant, obj_id: str) -> None:
     """Delete an object from ``directory/deletedItems`` for good."""
-    if tenant.deleted.get(obj_id) is None:
+    obj = tenant.deleted.get(obj_id)
+    if obj is None:
         raise not_found(obj_id)
     tenant.deleted.remove(obj_id)
+    tenant.changes.record(_kind(obj), obj_id, "harddelete")
 
 
 def purge_expired(tenant: Tenant, now: datetime, days: int = 30) -> int:
@@ -182,8 +194,12 @@ def purge_expired(tenant: Tenant, now: datetime, days: int = 30) -> int:
         if datetime.fromisoformat(o["deletedDateTime"].replace("Z", "+00:00")).timestamp() < cutoff
     ]
     for oid in old:
-        tenant.deleted.remove(oid)
+        tenant.changes.record(_kind(tenant.deleted.remove(oid)), oid, "harddelete")
     return len(old)
+
+
+def _kind(obj: Obj) -> str:
+    return "user" if obj.get("@odata.type") == "#microsoft.graph.user" else "group"
 
 
 def assign_license(tenant: Tenant, user: Obj, body: Any, now: datetime) -> Obj:
@@ -229,6 +245,7 @@ def set_licenses(tenant: Tenant, user: Obj, licenses: list[dict[str, Any]], now:
     _count_licenses(tenant, user, -1)
     user["assignedLicenses"] = licenses
     _count_licenses(tenant, user, +1)
+    tenant.changes.record("user", user["id"], "update", frozenset({"assignedLicenses", "assignedPlans"}))
     plans = []
     for lic in licenses:
         known = sku_catalogue.BY_ID.get(lic["skuId"])

@@ -6,7 +6,6 @@ import base64
 import hashlib
 import hmac
 import json
-import os
 from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import quote
@@ -18,36 +17,41 @@ from simulator.graph.message import GraphResponse
 from simulator.graph.router import Context
 
 DEFAULT_PAGE = 100
-#: Signs skip tokens so a forged or edited token is refused instead of misread.
-_TOKEN_KEY = os.urandom(32)
+_TOKEN_OPTIONS = ("skiptoken", "deltatoken")
 
 
 def _query_fingerprint(query: dict[str, str]) -> str:
     items = sorted(
-        (k.lower().lstrip("$"), v) for k, v in query.items() if k.lower().lstrip("$") != "skiptoken"
+        (k.lower().lstrip("$"), v) for k, v in query.items() if k.lower().lstrip("$") not in _TOKEN_OPTIONS
     )
     return hashlib.sha256(json.dumps(items).encode()).hexdigest()[:16]
 
 
-def encode_token(payload: dict[str, Any], query: dict[str, str]) -> str:
+def encode_token(payload: dict[str, Any], query: dict[str, str], key: bytes) -> str:
+    """An opaque, signed token carrying ``payload``, bound to the query options it pages."""
     body = dict(payload, q=_query_fingerprint(query))
     raw = json.dumps(body, separators=(",", ":")).encode()
-    sig = hmac.new(_TOKEN_KEY, raw, hashlib.sha256).digest()[:12]
+    sig = hmac.new(key, raw, hashlib.sha256).digest()[:12]
     return base64.urlsafe_b64encode(sig + raw).decode().rstrip("=")
 
 
-def decode_token(token: str, query: dict[str, str]) -> dict[str, Any]:
+def decode_token(token: str, query: dict[str, str], key: bytes, what: str = "skip token") -> dict[str, Any]:
+    """The payload of an ``encode_token`` token; Graph's 400 if forged, damaged or used with other options."""
     try:
         blob = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
         sig, raw = blob[:12], blob[12:]
-        if not hmac.compare_digest(sig, hmac.new(_TOKEN_KEY, raw, hashlib.sha256).digest()[:12]):
+        if not hmac.compare_digest(sig, hmac.new(key, raw, hashlib.sha256).digest()[:12]):
             raise ValueError("signature")
         payload = json.loads(raw)
+        if not isinstance(payload, dict):
+            raise ValueError("shape")
     except (ValueError, TypeError):
-        raise bad_request("Invalid or malformed skip token. Follow @odata.nextLink as returned.") from None
+        raise bad_request(
+            f"Invalid or malformed {what}. Follow the link Graph returned, unchanged."
+        ) from None
     if payload.get("q") != _query_fingerprint(query):
         raise bad_request(
-            "The skip token does not belong to this query: keep every query option of @odata.nextLink unchanged."
+            f"The {what} does not belong to this query: keep every query option of the link unchanged."
         )
     return payload
 
@@ -83,7 +87,7 @@ def list_collection(
     q = odata.parse_query(ctx.request.query, ctx.request.headers, spec, **kwargs)
     top = q.top or DEFAULT_PAGE
     keep = _predicate(q)
-    cursor_state = decode_token(q.skiptoken, ctx.request.query) if q.skiptoken else None
+    cursor_state = decode_token(q.skiptoken, ctx.request.query, ctx.store.token_key) if q.skiptoken else None
     if q.orderby:
         items = [
             o
@@ -94,18 +98,22 @@ def list_collection(
         offset = cursor_state["o"] if cursor_state else 0
         page = items[offset : offset + top]
         more = offset + top < len(items)
-        token = encode_token({"o": offset + top}, ctx.request.query) if more else None
+        token = encode_token({"o": offset + top}, ctx.request.query, ctx.store.token_key) if more else None
         total = len(items) if q.count else None
     elif isinstance(source, Collection):
         cursor = cursor_state["c"] if cursor_state else 0
         page, nxt = source.page(cursor, top, keep)
-        token = encode_token({"c": nxt}, ctx.request.query) if nxt is not None else None
+        token = encode_token({"c": nxt}, ctx.request.query, ctx.store.token_key) if nxt is not None else None
         total = sum(1 for o in source.values() if keep is None or keep(o)) if q.count else None
     else:
         items = [o for o in source() if keep is None or keep(o)]
         offset = cursor_state["o"] if cursor_state else 0
         page = items[offset : offset + top]
-        token = encode_token({"o": offset + top}, ctx.request.query) if offset + top < len(items) else None
+        token = (
+            encode_token({"o": offset + top}, ctx.request.query, ctx.store.token_key)
+            if offset + top < len(items)
+            else None
+        )
         total = len(items) if q.count else None
     body: dict[str, Any] = {"@odata.context": context_url(ctx, entity_set or path.strip("/"), q)}
     if total is not None:

@@ -50,6 +50,19 @@ def _body() -> dict[str, Any]:
     return doc
 
 
+def _free_domain(sim: Simulator, name: str, cloud: Cloud) -> str:
+    """The tenant's initial domain, numbered when another tenant already has it (``acme2.onmicrosoft.com``)."""
+    from simulator.world.spec import default_domain
+
+    base = default_domain(name, cloud)
+    label, suffix = base.split(".", 1)
+    candidate, n = base, 1
+    while sim.store.tenant(candidate) is not None:
+        n += 1
+        candidate = f"{label}{n}.{suffix}"
+    return candidate
+
+
 def create_control_app(sim: Simulator) -> Flask:
     app = Flask("ccsync-control")
     app.config["MAX_CONTENT_LENGTH"] = 512 * 1024 * 1024
@@ -90,6 +103,9 @@ def create_control_app(sim: Simulator) -> Flask:
         if not isinstance(name, str):
             raise ControlError(400, "BadRequest", "'name' must be a string.")
         seed = body.get("seed", sim.config.seed)
+        domain = body.get("domain")
+        if domain is None:
+            domain = _free_domain(sim, name, Cloud(cloud_name))
         try:
             with sim.store.lock:
                 tenant = seed_tenant(
@@ -99,13 +115,22 @@ def create_control_app(sim: Simulator) -> Flask:
                     flavor=flavor,
                     users=users,
                     seed=seed,
-                    domain=body.get("domain"),
+                    domain=domain,
                     tenant_id=body.get("id"),
                 )
         except (WorldError, ValueError) as exc:
             raise ControlError(409 if "already" in str(exc) else 400, "BadRequest", str(exc)) from None
         sim.refresh_endpoints_file()
         return _json(201, tenant_record(tenant))
+
+    @app.post("/_simulator/tenants/<tenant_id>/delta/reset")
+    def reset_delta(tenant_id: str) -> Response:
+        with sim.store.lock:
+            tenant = sim.store.tenant(tenant_id)
+            if tenant is None:
+                raise ControlError(404, "NotFound", f"No tenant '{tenant_id}'.")
+            tenant.changes.reset()
+        return _json(200, {"tenant": tenant.id, "epoch": tenant.changes.epoch})
 
     @app.get("/_simulator/clock")
     def get_clock() -> Response:

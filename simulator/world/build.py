@@ -12,6 +12,7 @@ import string
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
+from types import MappingProxyType
 from typing import Any
 
 from simulator.clouds import Cloud
@@ -42,13 +43,22 @@ from simulator.world.spec import (
 )
 
 #: What :func:`seed_tenant` gives a tenant unless told otherwise (same keys as a world file).
-SEED_DEFAULT_LICENCES: dict[str, str] = {"P1+ID_GOVERNANCE": "55%", "SUITE": "15%", "P1": "15%", "P2": "5%"}
-SEED_DEFAULT_GROUPS: list[dict[str, Any]] = [
-    {"name": "Cross-cloud sync users", "members": "40%", "description": "Users in scope of cross-cloud sync"},
-    {"name": "Engineering", "department": "Engineering"},
-    {"name": "Sales", "department": "Sales"},
-    {"name": "Finance", "department": "Finance"},
-]
+SEED_DEFAULT_LICENCES: Mapping[str, str] = MappingProxyType(
+    {"P1+ID_GOVERNANCE": "55%", "SUITE": "15%", "P1": "15%", "P2": "5%"}
+)
+SEED_DEFAULT_GROUPS: tuple[Mapping[str, str], ...] = tuple(
+    MappingProxyType(g)
+    for g in (
+        {
+            "name": "Cross-cloud sync users",
+            "members": "40%",
+            "description": "Users in scope of cross-cloud sync",
+        },
+        {"name": "Engineering", "department": "Engineering"},
+        {"name": "Sales", "department": "Sales"},
+        {"name": "Finance", "department": "Finance"},
+    )
+)
 _SECRET_ALPHABET = string.ascii_letters + string.digits + "_-.~"
 
 
@@ -102,11 +112,13 @@ def build_world(
     """
     effective = seed if seed is not None else spec.seed if spec.seed is not None else DEFAULT_SEED
     now = now or store.clock.now()
+    for t_spec in spec.tenants:  # fail before seeding, not after a million users
+        _check_free(store, t_spec.id, t_spec.domain, t_spec.where)
     people = PeopleCache()
     tenants = [build_tenant(t, effective, now, people) for t in spec.tenants]
     with store.lock:
         for t, t_spec in zip(tenants, spec.tenants, strict=True):
-            _check_free(store, t, t_spec.where)
+            _check_free(store, t.id, t.default_domain, t_spec.where)
         for t in tenants:
             store.add_tenant(t)
     return tenants
@@ -123,7 +135,7 @@ def seed_tenant(
     domain: str | None = None,
     tenant_id: str | None = None,
     licences: Mapping[str, str | int] | None = None,
-    groups: list[Mapping[str, Any]] | None = None,
+    groups: Iterable[Mapping[str, Any]] | None = None,
     guests: int = 0,
     disabled_percent: float = 2.0,
     locale: str | None = None,
@@ -146,9 +158,10 @@ def seed_tenant(
     optional = {"flavor": flavor, "domain": domain, "id": tenant_id, "locale": locale}
     data.update({k: v for k, v in optional.items() if v is not None})
     spec = tenant_spec(data, source=f"tenant '{name}'")
+    _check_free(store, spec.id, spec.domain, spec.where)
     tenant = build_tenant(spec, seed, now or store.clock.now(), PeopleCache())
     with store.lock:
-        _check_free(store, tenant, spec.where)
+        _check_free(store, tenant.id, tenant.default_domain, spec.where)
         store.add_tenant(tenant)
     return tenant
 
@@ -200,13 +213,12 @@ def _build_tenant(spec: TenantSpec, seed: int, now: datetime, people: PeopleCach
     return tenant
 
 
-def _check_free(store: Store, tenant: Tenant, where: str) -> None:
-    if store.tenant(tenant.id) is not None:
-        raise WorldError(f"{where}: tenant id {tenant.id} already exists; remove it first or give another id")
-    if store.tenant(tenant.default_domain) is not None:
+def _check_free(store: Store, tenant_id: str | None, domain: str, where: str) -> None:
+    if tenant_id is not None and store.tenant(tenant_id) is not None:
+        raise WorldError(f"{where}: tenant id {tenant_id} already exists; remove it first or give another id")
+    if store.tenant(domain) is not None:
         raise WorldError(
-            f"{where}: domain {tenant.default_domain} is already verified by another tenant; "
-            "give this tenant another domain"
+            f"{where}: domain {domain} is already verified by another tenant; give this tenant another domain"
         )
 
 

@@ -126,11 +126,11 @@ def locale_people(locale: str, pool_size: int = 3000) -> LocalePeople:
     """Draw name pools and offices for ``locale`` from faker, deterministically (tens of ms)."""
     fake = Faker(locale)
     fake.seed_instance(20240601)
-    cjk = locale.startswith(("zh", "ja"))
+    chinese = locale.startswith("zh")
     names = []
     for gender in ("male", "female"):
         given = _draw_names(fake, "first_name", gender, pool_size)
-        if cjk:
+        if chinese:
             # faker's Chinese given names are mostly one character; real ones are mostly two.
             extra = iter([c for c in _draw_names(fake, "first_name", gender, 2 * pool_size) if len(c) == 1])
             given = [n + next(extra, "") if len(n) == 1 and fake.random.random() < 0.6 else n for n in given]
@@ -143,7 +143,8 @@ def locale_people(locale: str, pool_size: int = 3000) -> LocalePeople:
                 tuple(ascii_name(n) or "user" for n in family),
             )
         )
-    country = locale.split("_")[-1].upper()
+    parts = locale.split("_")
+    country = parts[1].upper() if len(parts) == 2 and len(parts[1]) == 2 else "US"
     if country == "US":
         offices = _US_OFFICES
     elif country == "CN":
@@ -156,7 +157,7 @@ def locale_people(locale: str, pool_size: int = 3000) -> LocalePeople:
         family_first=locale.startswith(_FAMILY_FIRST),
         offices=offices,
         language=locale.replace("_", "-"),
-        phone_templates=tuple(fake.phone_number() for _ in range(64)),
+        phone_templates=tuple(_phone_template(fake) for _ in range(64)),
     )
 
 
@@ -172,6 +173,13 @@ def _draw_names(fake: Faker, kind: str, gender: str, n: int) -> list[str]:
     return [method() for _ in range(n)]
 
 
+def _phone_template(fake: Faker) -> str:
+    try:
+        return fake.phone_number()
+    except AttributeError:  # a few locales have no phone provider
+        return fake.numerify("+## ### ### ####")
+
+
 def _faker_office(fake: Faker, i: int, country: str) -> Office:
     state = ""
     for attr in ("state", "administrative_unit", "region", "province"):
@@ -180,9 +188,11 @@ def _faker_office(fake: Faker, i: int, country: str) -> Office:
             break
     city = fake.city()
     code = (ascii_name(city)[:3] or f"of{i}").upper()
-    return Office(
-        code, city, state, fake.current_country(), country, fake.street_address(), fake.postcode(), ""
-    )
+    try:
+        country_name = fake.current_country()
+    except (AttributeError, ValueError):  # a few locales have no (unambiguous) country
+        country_name = country
+    return Office(code, city, state, country_name, country, fake.street_address(), fake.postcode(), "")
 
 
 def _phone(people: LocalePeople, office: Office, r: random.Random, mobile: bool) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from simulator.graph.resources import batch
 from simulator.graph.router import GraphRouter
 
 
@@ -10,3 +11,4 @@ def register_all(router: GraphRouter) -> None:
 
     for module in (users, groups, directory, organization, invitations, apps, policies):
         module.register(router)
+    batch.register(router)

@@ -18,6 +18,8 @@ _TYPES = {
 
 def list_deleted(ctx: Context, kind: str) -> GraphResponse:
     if kind.lower() not in _TYPES:
+        if "." not in kind:  # ``deletedItems/{id}`` shares this route's shape
+            return get_deleted(ctx, kind)
         raise GraphError(
             400,
             "Request_BadRequest",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from simulator.directory import groups as dir_groups
 from simulator.directory.collection import Obj
-from simulator.graph import odata
+from simulator.graph import delta, odata
 from simulator.graph import permissions as perm
 from simulator.graph.errors import bad_request, not_found
 from simulator.graph.listing import count_collection, list_collection, single
@@ -34,6 +34,8 @@ def get_group(ctx: Context, gid: str) -> GraphResponse:
 def create_group(ctx: Context) -> GraphResponse:
     body = ctx.json_body()
     binds = body.pop("members@odata.bind", None) if isinstance(body, dict) else None
+    if binds is not None:  # checked before the group exists: a refused create creates nothing
+        dir_groups.bind_member_ids(ctx.tenant, {"id": "", "groupTypes": body.get("groupTypes")}, binds)
     group = dir_groups.create_group(ctx.tenant, body, ctx.now)
     if binds:
         dir_groups.update_group(ctx.tenant, group, {"members@odata.bind": binds})
@@ -110,9 +112,7 @@ def remove_member_ref(ctx: Context, gid: str, mid: str) -> GraphResponse:
 
 
 def register(router: GraphRouter) -> None:
-    from simulator.graph.resources.users import delta_not_built
-
-    router.add("GET", "/groups/delta", delta_not_built, perm.GROUPS_READ)
+    router.add("GET", "/groups/delta", delta.groups_delta, perm.GROUPS_READ)
     router.add("GET", "/groups", list_groups, perm.GROUPS_READ)
     router.add("GET", "/groups/$count", count_groups, perm.GROUPS_READ)
     router.add("POST", "/groups", create_group, perm.GROUPS_WRITE)

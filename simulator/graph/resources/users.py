@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from simulator.directory import skus
 from simulator.directory import users as dir_users
-from simulator.graph import odata
+from simulator.graph import delta, odata
 from simulator.graph import permissions as perm
-from simulator.graph.errors import not_implemented
 from simulator.graph.listing import count_collection, list_collection, single
 from simulator.graph.message import GraphResponse
 from simulator.graph.router import Context, GraphRouter
@@ -100,12 +99,8 @@ def member_of(ctx: Context, uid: str) -> GraphResponse:
     )
 
 
-def delta_not_built(ctx: Context) -> GraphResponse:
-    raise not_implemented("delta queries yet")
-
-
 def register(router: GraphRouter) -> None:
-    router.add("GET", "/users/delta", delta_not_built, perm.USERS_READ)
+    router.add("GET", "/users/delta", delta.users_delta, perm.USERS_READ)
     router.add("GET", "/users", list_users, perm.USERS_READ)
     router.add("GET", "/users/$count", count_users, perm.USERS_READ)
     router.add("POST", "/users", create_user, perm.USERS_WRITE)

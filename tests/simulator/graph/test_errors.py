@@ -241,7 +241,7 @@ def test_count_endpoint_needs_consistency_level(graph: GraphHttp) -> None:
 
 def test_not_implemented_endpoint_is_501(graph: GraphHttp) -> None:
     assert_graph_error(graph("GET", "/devices"), 501, "NotImplemented")
-    assert_graph_error(graph("GET", "/users/delta()"), 501, "NotImplemented")
+    assert_graph_error(graph("GET", "/users/x/manager"), 501, "NotImplemented")
 
 
 def test_unknown_segment_is_400(graph: GraphHttp) -> None:

@@ -375,3 +375,21 @@ def test_groups_can_name_their_members_and_leave_users_unchanged() -> None:
         users[3],
         users[1],
     ]
+
+
+def test_licence_counts_beyond_the_users_are_refused() -> None:
+    spec = parse_world(TENANT + "    users: 10\n    licences: {P1: 8, SUITE: 5}\n", source="world.yaml")
+    with pytest.raises(WorldError, match=r"world\.yaml line 3: licences cover 13 users .* has 10"):
+        build_world(new_store(), spec)
+
+
+def test_a_clash_with_the_store_adds_nothing() -> None:
+    store = new_store()
+    seed_tenant(store, name="Beta", cloud="china", users=3)
+    with pytest.raises(WorldError, match=r"line 13: domain beta\.partner\.onmschina\.cn is already verified"):
+        build_world(store, parse_world(SMALL))
+    assert len(store.tenants) == 1
+
+
+def test_the_traffic_profile_is_kept_on_the_spec() -> None:
+    assert parse_world(SMALL).traffic == "documented"
