@@ -343,7 +343,7 @@ def test_batch_is_post_only(graph: GraphHttp) -> None:
     assert_graph_error(graph("GET", "/$batch"), 405, "Request_BadRequest")
 
 
-# -- in-process: throttling per item -----------------------------------------------------------
+# -- in-process: throttling per item, registration flag -----------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -370,7 +370,10 @@ class _ThrottleUserReads:
         resp.headers["x-ms-resource-unit"] = "1"
 
 
-def test_items_are_throttled_one_by_one_and_keep_retry_after() -> None:
+def in_process(
+    *, honour_snake_depends_on: bool = batch.HONOUR_SNAKE_DEPENDS_ON
+) -> tuple[GraphRouter, str, str]:
+    """A router over a small fresh store with users and $batch: (router, tenant id, a user id)."""
     store = Store()
     t = seed_tenant(store, name="Inproc", cloud=Cloud.COMMERCIAL, users=3, seed=5)
 
@@ -379,26 +382,43 @@ def test_items_are_throttled_one_by_one_and_keep_retry_after() -> None:
 
     router = GraphRouter(store, no_tokens)
     users_resource.register(router)
-    batch_resource.register(router)
+    batch_resource.register(router, honour_snake_depends_on=honour_snake_depends_on)
+    return router, t.id, next(iter(t.users.items))
+
+
+def post_in_process(router: GraphRouter, tenant_id: str, *items: dict[str, Any]) -> list[dict[str, Any]]:
+    body = json.dumps({"requests": list(items)}).encode()
+    req = GraphRequest("POST", "/$batch", headers=Headers(JSON), body=body, base_url="https://sim")
+    resp = router.handle(Cloud.COMMERCIAL, req, caller=_Caller(tenant_id))
+    assert resp.status == 200, resp.body
+    return resp.body["responses"]
+
+
+def test_items_are_throttled_one_by_one_and_keep_retry_after() -> None:
+    router, tenant_id, uid = in_process()
     traffic = _ThrottleUserReads()
     router.traffic = traffic
-    uid = next(iter(t.users.items))
-    doc = {
-        "requests": [
-            {"id": "1", "method": "GET", "url": f"/users/{uid}"},
-            {"id": "2", "method": "GET", "url": "/users?$top=1"},
-        ]
-    }
-    req = GraphRequest(
-        "POST", "/$batch", headers=Headers(JSON), body=json.dumps(doc).encode(), base_url="https://sim"
+    first, second = post_in_process(
+        router,
+        tenant_id,
+        {"id": "1", "method": "GET", "url": f"/users/{uid}"},
+        {"id": "2", "method": "GET", "url": "/users?$top=1"},
     )
-    resp = router.handle(Cloud.COMMERCIAL, req, caller=_Caller(t.id))
-    assert resp.status == 200
-    first, second = resp.body["responses"]
     assert first["status"] == 429 and first["headers"]["Retry-After"] == "7"
     assert second["status"] == 200 and second["headers"]["x-ms-resource-unit"] == "1"
     assert second["body"]["@odata.context"].startswith("https://sim/v1.0/")
     assert traffic.seen == ["POST /$batch", f"GET /users/{uid}", "GET /users"]
+
+
+def test_registration_flag_sequences_on_snake_case_depends_on() -> None:
+    items = (
+        {"id": "1", "method": "GET", "url": "/users/nobody", "depends_on": []},
+        {"id": "2", "method": "GET", "url": "/users?$top=1", "depends_on": ["1"]},
+    )
+    router, tenant_id, _ = in_process(honour_snake_depends_on=True)
+    assert [x["status"] for x in post_in_process(router, tenant_id, *items)] == [404, 424]
+    router, tenant_id, _ = in_process()
+    assert [x["status"] for x in post_in_process(router, tenant_id, *items)] == [404, 200]
 
 
 # -- the real msgraph-sdk ----------------------------------------------------------------------
