@@ -16,6 +16,7 @@ from typing import Any, Protocol
 from simulator.clouds import CLOUDS, Cloud
 from simulator.directory.store import Store
 from simulator.directory.tenant import Tenant
+from simulator.directory.users import purge_expired
 from simulator.graph.errors import (
     GraphError,
     error_body,
@@ -180,6 +181,8 @@ class GraphRouter:
         if not route.locked:
             return route.handler(ctx, **params)
         with self.store.lock:
+            if len(tenant.deleted):
+                purge_expired(tenant, now)
             return route.handler(ctx, **params)
 
     def match(self, method: str, raw_path: str) -> tuple[Route, dict[str, str]]:

@@ -244,7 +244,7 @@ def iter_members(
         dept_titles = titles[dept]
         office = offices[int(draw() * len(offices))]
         hired = today - 7 - int(draw() * 5400)
-        created = min(today, max(since_day + int(draw() * 30), hired - int(draw() * 14)))
+        created = min(today - 1, max(since_day + int(draw() * 30), hired - int(draw() * 14)))
         ext = dict.fromkeys(_EXTENSION_ATTRIBUTES)
         if draw() < 0.7:
             ext["extensionAttribute1"] = f"CC{dept_code[dept] + int(draw() * 20)}"
@@ -303,8 +303,8 @@ def iter_guests(
         local = _unique(f"{given_a[gi]}.{family_a[fi]}_{home}#EXT#", taken, before="_")
         home_local = local.split("_", 1)[0]
         upn = f"{local}@{domain}"
-        invited = min(today, since_day + int(draw() * max(1, today - since_day)))
-        redeemed = min(today, invited + int(draw() * 5))
+        invited = min(today - 1, since_day + int(draw() * max(1, today - since_day)))
+        redeemed = min(today - 1, invited + int(draw() * 5))
         first, last = given[gi], family[fi]
         body = {
             "accountEnabled": True,

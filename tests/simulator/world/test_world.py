@@ -393,3 +393,13 @@ def test_a_clash_with_the_store_adds_nothing() -> None:
 
 def test_the_traffic_profile_is_kept_on_the_spec() -> None:
     assert parse_world(SMALL).traffic == "documented"
+
+
+def test_nothing_is_created_after_the_build(default_tenants: dict[str, Tenant]) -> None:
+    now = "2025-01-15T09:30:00Z"
+    for t in default_tenants.values():
+        assert t.created < START
+        for u in t.users.values():
+            assert u["createdDateTime"] <= now
+            assert u.get("externalUserStateChangeDateTime", now) <= now
+        assert all(g["createdDateTime"] <= now for g in t.groups.values())
