@@ -12,7 +12,6 @@ def test_soft_deleted_user_is_purged_after_30_days_of_virtual_time(ccsync_simula
     tenant = new_tenant("dod", users=20)
     graph = GraphHttp(endpoints, tenant)
     uid = graph("GET", "/users?$top=1&$select=id").json()["value"][0]["id"]
-    link = graph("GET", "/users/delta?$deltatoken=latest").json()["@odata.deltaLink"]
     assert graph("DELETE", f"/users/{uid}").status_code == 204
     clock = ccsync_simulator.clock
     clock.set_virtual()
@@ -20,6 +19,7 @@ def test_soft_deleted_user_is_purged_after_30_days_of_virtual_time(ccsync_simula
         clock.advance(timedelta(days=29))
         g = GraphHttp(endpoints, tenant)
         assert g("GET", f"/directory/deletedItems/{uid}").status_code == 200
+        link = g("GET", "/users/delta?$deltatoken=latest").json()["@odata.deltaLink"]
         clock.advance(timedelta(days=1, hours=1))
         g = GraphHttp(endpoints, tenant)
         assert g("GET", f"/directory/deletedItems/{uid}").status_code == 404
