@@ -51,3 +51,6 @@ class GraphResponse:
     headers: dict[str, str] = field(default_factory=dict)
     #: ``text/plain`` body instead of JSON (``/$count``).
     text: str | None = None
+    #: Close the connection without sending anything (chaos); ``status`` and ``body`` are a 503 for
+    #: callers that cannot drop a connection (``$batch`` items, the in-process backend).
+    drop: bool = False
