@@ -18,15 +18,41 @@ def _up_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--data-dir",
         type=Path,
-        default=Path(".ccsync"),
-        help="state, CA and endpoints.json (default ./.ccsync)",
+        help="keep the state here durably: every acknowledged write survives a crash and a restart resumes "
+        "it (default: ./.ccsync holds only the CA and endpoints.json; the state lives in memory)",
+    )
+    p.add_argument(
+        "--fresh",
+        action="store_true",
+        help="with --data-dir: discard the saved state and build the world again",
     )
     p.add_argument(
         "--port-base", type=int, default=0, help="first of 8 consecutive ports; 0 picks free ports"
     )
     p.add_argument("--world", type=Path, help="world file (YAML); default: the built-in world")
     p.add_argument("--seed", type=int, default=42, help="seed for the generated world (default 42)")
+    p.add_argument(
+        "--traffic",
+        choices=("off", "documented", "scaled"),
+        help="throttling profile (default: the world file's 'traffic', else off); see docs/traffic.md",
+    )
+    p.add_argument(
+        "--traffic-factor",
+        type=_positive_number,
+        metavar="N",
+        help="with --traffic scaled: divide every budget by N (default 100)",
+    )
     p.add_argument("--quiet", action="store_true", help="print only the endpoints file path")
+
+
+def _positive_number(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"{text!r} must be a positive number")
+    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -54,7 +80,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def cmd_up(args: argparse.Namespace, console: Console) -> int:
+    from simulator.directory.journal import JournalError
     from simulator.runtime import Simulator, SimulatorConfig
+    from simulator.traffic import TrafficConfigError
     from simulator.world import WorldError
 
     if args.port_base and not 1024 <= args.port_base <= 65535 - 8:
@@ -62,12 +90,24 @@ def cmd_up(args: argparse.Namespace, console: Console) -> int:
             f"[red]--port-base {args.port_base}: use 0 (free ports) or a port from 1024 to 65527[/red]"
         )
         return 2
+    if args.traffic_factor is not None and args.traffic not in (None, "scaled"):
+        console.print("[red]--traffic-factor goes with --traffic scaled[/red]")
+        return 2
     sim = Simulator(
-        SimulatorConfig(data_dir=args.data_dir, port_base=args.port_base, world=args.world, seed=args.seed)
+        SimulatorConfig(
+            data_dir=args.data_dir or Path(".ccsync"),
+            durable=args.data_dir is not None,
+            fresh=args.fresh,
+            port_base=args.port_base,
+            world=args.world,
+            seed=args.seed,
+            traffic=args.traffic,
+            traffic_factor=args.traffic_factor,
+        )
     )
     try:
-        sim.load_world()
-    except WorldError as exc:
+        opened = sim.open_state()
+    except (WorldError, TrafficConfigError, JournalError) as exc:
         console.print(f"[red]{exc}[/red]")
         return 2
     try:
@@ -81,6 +121,11 @@ def cmd_up(args: argparse.Namespace, console: Console) -> int:
         console.print(str(sim.data_dir / "endpoints.json"))
     else:
         render_endpoints(console, doc, sim.data_dir / "endpoints.json")
+        if opened == "restored":
+            console.print(f"restored the saved state of {sim.data_dir} (--fresh starts over)")
+        traffic = sim.traffic.describe()
+        factor = f" (factor {traffic['factor']})" if "factor" in traffic else ""
+        console.print(f"traffic profile: {traffic['profile']}{factor}")
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())

@@ -18,6 +18,7 @@ from simulator.graph.resources import register_all
 from simulator.graph.router import GraphRouter
 from simulator.identity.keys import SigningKeys
 from simulator.identity.tokens import TokenService
+from simulator.traffic import TrafficController, make_traffic
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +44,14 @@ class SimulatorConfig:
     world: Path | None = None
     seed: int = 42
     host: str = "127.0.0.1"
+    #: throttling profile (``off``, ``documented``, ``scaled``); None = the world file's ``traffic``.
+    traffic: str | None = None
+    #: ``scaled`` divides every budget by this (default 100).
+    traffic_factor: float | None = None
+    #: keep the directory in ``data_dir/state.db``: every acknowledged write survives a crash.
+    durable: bool = False
+    #: with ``durable``: ignore the saved state and build the world again.
+    fresh: bool = False
 
 
 class Simulator:
@@ -56,8 +65,16 @@ class Simulator:
         self.store = Store(self.clock)
         self.keys = SigningKeys(self.data_dir)
         self.tokens = TokenService(self.keys, self.clock)
+        if self.config.durable:
+            from simulator.directory.journal import Journal
+
+            self.store.journal = Journal(self.data_dir / "state.db")
         self.router = GraphRouter(self.store, self.tokens.validate)
         register_all(self.router)
+        #: throttling, chaos and canned faults; installed as ``router.traffic`` only while active.
+        self.traffic: TrafficController = make_traffic(
+            "off", self.clock, seed=self.config.seed, tenant_users=self._tenant_users
+        )
         self.servers: list[Any] = []
         self.login_urls: dict[Authority, str] = {}
         self.graph_urls: dict[Cloud, str] = {}
@@ -76,11 +93,44 @@ class Simulator:
         with self.store.lock:
             self.store.reset()
             build_world(self.store, spec, self.config.seed)
+            self.store.commit()
+        self.traffic.reset()
+        self.set_traffic(self._traffic_profile(spec.traffic))
+
+    def set_traffic(self, profile: str | dict[str, Any] | None) -> None:
+        """Switch throttling: ``off``, ``documented``, ``scaled`` or ``{"profile": "scaled", "factor": N}``.
+
+        Raises ``TrafficConfigError`` for a bad profile. The router carries the hook only while it has
+        something to do (a profile, chaos or a pending canned fault).
+        """
+        self.traffic.configure(profile or "off")
+        self.router.traffic = self.traffic if self.traffic.active else None
+
+    def _traffic_profile(self, world_value: str | None) -> str | dict[str, Any]:
+        name = self.config.traffic or world_value or "off"
+        if name == "scaled" and self.config.traffic_factor is not None:
+            return {"profile": name, "factor": self.config.traffic_factor}
+        return name
+
+    def _tenant_users(self, tenant_id: str) -> int:
+        tenant = self.store.tenants.get(tenant_id)
+        return len(tenant.users) if tenant is not None else 0
+
+    def open_state(self) -> str:
+        """Restore the saved directory of a durable data dir, else build the world; says which."""
+        journal = self.store.journal
+        if journal is not None and not self.config.fresh and journal.has_state():
+            journal.load(self.store)
+            return "restored"
+        self.load_world()
+        return "built"
 
     def reset(self, *, empty: bool = False) -> None:
         """Back to the world as started (or to no tenants at all)."""
         if empty:
             self.store.reset()
+            self.traffic.reset()
+            self.set_traffic(self._traffic_profile(self._world_spec.traffic if self._world_spec else None))
         else:
             self.load_world()
 
@@ -94,6 +144,8 @@ class Simulator:
         from simulator.web.login_app import create_login_app
         from simulator.web.server import serve
 
+        if self._world_spec is None:  # no world loaded: the configured profile still applies
+            self.set_traffic(self._traffic_profile(None))
         tls = ensure_tls(self.data_dir)
         self.ca_bundle = tls.ca_bundle
         ssl_ctx = server_ssl_context(tls)
@@ -124,6 +176,9 @@ class Simulator:
         for srv in reversed(self.servers):
             srv.stop()
         self.servers.clear()
+        if self.store.journal is not None:
+            self.store.journal.close()
+            self.store.journal = None
 
     def endpoints(self) -> dict[str, Any]:
         assert self.ca_bundle is not None, "start() the simulator first"

@@ -23,18 +23,23 @@ def running_simulator(
     world: Path | str | None = None,
     data_dir: Path | str | None = None,
     empty: bool = False,
+    durable: bool = False,
 ) -> Iterator[Simulator]:
-    """A started simulator on free loopback ports; stopped on exit. ``empty`` skips the world."""
+    """A started simulator on free loopback ports; stopped on exit. ``empty`` skips the world.
+
+    ``durable`` keeps the state in ``data_dir/state.db`` (and restores it when already there).
+    """
     with tempfile.TemporaryDirectory(prefix="ccsync-test-") as tmp:
         config = SimulatorConfig(
             data_dir=Path(data_dir) if data_dir else Path(tmp),
             port_base=0,
             world=Path(world) if world else None,
             seed=seed,
+            durable=durable,
         )
         sim = Simulator(config)
         if not empty:
-            sim.load_world()
+            sim.open_state()
         sim.start()
         try:
             yield sim

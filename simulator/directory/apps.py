@@ -78,6 +78,9 @@ def create_service_principal(tenant: Tenant, body: Any, *, object_id: str | None
     }
     sp.update({k: v for k, v in props.items() if k != "appId"})
     tenant.service_principals.add(sp)
+    cred = tenant.apps.get(app_id)
+    if cred is not None:  # a secret added before the SP existed: tokens name this SP as oid
+        cred.sp_id = sp["id"]
     return sp
 
 
@@ -131,9 +134,15 @@ def _record_password(app: Obj, secret: str, *, display_name: str, now: datetime)
 
 def add_password(tenant: Tenant, app: Obj, body: Any, now: datetime) -> Obj:
     """``addPassword``: a new secret, returned once in ``secretText`` and usable at the token endpoint."""
-    name = (body or {}).get("passwordCredential", {}).get("displayName") if isinstance(body, dict) else None
+    details = (body.get("passwordCredential") or {}) if isinstance(body, dict) else None
+    if not isinstance(details, dict) or not isinstance(details.get("displayName") or "", str):
+        raise bad_request(
+            "Invalid value specified for property 'passwordCredential' of resource 'Application'."
+        )
+    name = details.get("displayName")
     secret = new_secret()
     cred = _record_password(app, secret, display_name=name or "", now=now)
+    tenant.applications.touch(app["id"])
     sp = next((s for s in tenant.service_principals.values() if s["appId"] == app["appId"]), None)
     existing = tenant.apps.get(app["appId"])
     if existing is None:
@@ -155,7 +164,7 @@ def assign_app_role(tenant: Tenant, resource_sp: Obj, body: Any, now: datetime) 
     if body["resourceId"].lower() != resource_sp["id"]:
         raise bad_request("The resourceId must be the id of the service principal in the request URL.")
     found = tenant.directory_object(body["principalId"].lower())
-    if found is None:
+    if found is None or found[0] not in ("user", "group", "servicePrincipal"):  # applications are no principals
         raise not_found(body["principalId"])
     kind, principal = found
     role_ids = {r["id"] for r in resource_sp.get("appRoles", [])} | {DEFAULT_ACCESS_ROLE_ID}

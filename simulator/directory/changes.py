@@ -59,6 +59,10 @@ class ChangeLog:
         stop = bisect_right(self._versions, until)
         return [c for c in self._entries[start:stop] if c.kind == kind]
 
+    def after(self, version: int) -> list[Change]:
+        """Every change (any kind) with a version above ``version``."""
+        return self._entries[bisect_right(self._versions, version) :]
+
     def forget(self) -> None:
         """Drop every entry (after bulk seeding: the initial round enumerates those objects anyway)."""
         self._entries.clear()

@@ -16,7 +16,7 @@ class Collection:
     every cursor already handed out: no duplicate, no omission of objects that existed.
     """
 
-    __slots__ = ("items", "_seq_of", "_order_seq", "_order_id", "_next", "_dead")
+    __slots__ = ("items", "_seq_of", "_order_seq", "_order_id", "_next", "_dead", "dirty")
 
     def __init__(self) -> None:
         self.items: dict[str, Obj] = {}
@@ -25,6 +25,8 @@ class Collection:
         self._order_id: list[str] = []
         self._next = 1
         self._dead = 0
+        #: ids added, removed or touched since the journal last wrote this collection.
+        self.dirty: set[str] = set()
 
     def __len__(self) -> int:
         return len(self.items)
@@ -46,15 +48,21 @@ class Collection:
         self._seq_of[obj_id] = seq
         self._order_seq.append(seq)
         self._order_id.append(obj_id)
+        self.dirty.add(obj_id)
         return seq
 
     def remove(self, obj_id: str) -> Obj:
         obj = self.items.pop(obj_id)
         del self._seq_of[obj_id]
+        self.dirty.add(obj_id)
         self._dead += 1
         if self._dead > 1024 and self._dead > len(self.items):
             self._compact()
         return obj
+
+    def touch(self, obj_id: str) -> None:
+        """Note an in-place change of ``obj_id`` so the journal writes it."""
+        self.dirty.add(obj_id)
 
     def seq(self, obj_id: str) -> int:
         return self._seq_of[obj_id]
@@ -102,8 +110,21 @@ class Collection:
         return list(self.values())
 
     @classmethod
+    def restore(cls, rows: list[tuple[int, Obj]]) -> Collection:
+        """Rebuild from ``(seq, obj)`` rows in seq order, keeping the sequence numbers (cursors stay valid)."""
+        c = cls()
+        for seq, obj in rows:
+            c.items[obj["id"]] = obj
+            c._seq_of[obj["id"]] = seq
+            c._order_seq.append(seq)
+            c._order_id.append(obj["id"])
+        c._next = (rows[-1][0] + 1) if rows else 1
+        return c
+
+    @classmethod
     def load(cls, objs: list[Obj]) -> Collection:
         c = cls()
         for o in objs:
             c.add(o)
+        c.dirty.clear()
         return c

@@ -62,6 +62,7 @@ def update_group(tenant: Tenant, group: Obj, body: Any) -> Obj:
     for k, v in props.items():
         group[k] = v
     if props:
+        tenant.groups.touch(group["id"])
         tenant.changes.record("group", group["id"], "update", frozenset(props))
     for mid in member_ids:
         add_member(tenant, group, mid)

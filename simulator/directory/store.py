@@ -26,6 +26,9 @@ class Store:
         self._domains: dict[str, str] = {}
         #: Signs paging and delta tokens; the runtime keeps it in the data dir so tokens survive restarts.
         self.token_key: bytes = os.urandom(32)
+        #: Durable state (``simulator.directory.journal.Journal``) or None for memory only.
+        self.journal: Any = None
+        self._rewrite = False
 
     def add_tenant(self, tenant: Tenant) -> Tenant:
         with self.lock:
@@ -52,6 +55,30 @@ class Store:
         with self.lock:
             self.tenants.clear()
             self._domains.clear()
+            self._rewrite = True
+
+    def commit(self) -> None:
+        """Make every change so far durable (with a journal), else just forget the dirty marks.
+
+        Called after each write request while the lock is held, before the answer is sent.
+        """
+        with self.lock:
+            if self.journal is None:
+                for t in self.tenants.values():
+                    for name in (
+                        "users",
+                        "groups",
+                        "applications",
+                        "service_principals",
+                        "deleted",
+                        "app_role_assignments",
+                    ):
+                        getattr(t, name).dirty.clear()
+            elif self._rewrite:
+                self._rewrite = False
+                self.journal.rewrite(self)
+            else:
+                self.journal.flush(self)
 
     # -- snapshots -----------------------------------------------------------------------
 

@@ -80,7 +80,7 @@ class Tenant:
 
     def user(self, key: str) -> Obj | None:
         """A user by object id or userPrincipalName (case-insensitive)."""
-        found = self.users.get(key)
+        found = self.users.get(key) or self.users.get(key.lower())
         if found is None:
             uid = self.upn_index.get(key.lower())
             if uid is not None:

@@ -128,6 +128,7 @@ def update_user(tenant: Tenant, user: Obj, body: Any, now: datetime) -> Obj:
         user["proxyAddresses"] = [f"SMTP:{props['mail']}"] if props["mail"] else []
         props["proxyAddresses"] = None
     if props:
+        tenant.users.touch(user["id"])
         tenant.changes.record("user", user["id"], "update", frozenset(props))
     return user
 
@@ -217,7 +218,13 @@ def assign_license(tenant: Tenant, user: Obj, body: Any, now: datetime) -> Obj:
     adds = body["addLicenses"]
     removes = body["removeLicenses"]
     for a in adds:
-        if not isinstance(a, dict) or not isinstance(a.get("skuId"), str):
+        plans = a.get("disabledPlans") if isinstance(a, dict) else None
+        if (
+            not isinstance(a, dict)
+            or not isinstance(a.get("skuId"), str)
+            or not isinstance(plans or [], list)
+            or any(not isinstance(p, str) for p in plans or [])
+        ):
             raise bad_request("Invalid value specified for property 'addLicenses' of resource 'User'.")
     if any(not isinstance(r, str) for r in removes):
         raise bad_request("Invalid value specified for property 'removeLicenses' of resource 'User'.")
@@ -249,6 +256,7 @@ def set_licenses(tenant: Tenant, user: Obj, licenses: list[dict[str, Any]], now:
     _count_licenses(tenant, user, -1)
     user["assignedLicenses"] = licenses
     _count_licenses(tenant, user, +1)
+    tenant.users.touch(user["id"])
     tenant.changes.record("user", user["id"], "update", frozenset({"assignedLicenses", "assignedPlans"}))
     plans = []
     for lic in licenses:

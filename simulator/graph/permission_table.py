@@ -35,7 +35,9 @@ def render() -> str:
         "|---|---|---|",
     ]
     for r in router.routes:
-        perms = ", ".join(f"`{p}`" for p in r.permissions) or "each request of the batch is checked on its own"
+        perms = (
+            ", ".join(f"`{p}`" for p in r.permissions) or "each request of the batch is checked on its own"
+        )
         lines.append(f"| {r.method} | `{_template(r.pattern.pattern)}` | {perms} |")
     return "\n".join(lines) + "\n"
 

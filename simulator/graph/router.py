@@ -181,9 +181,12 @@ class GraphRouter:
         if not route.locked:
             return route.handler(ctx, **params)
         with self.store.lock:
-            if len(tenant.deleted):
-                purge_expired(tenant, now)
-            return route.handler(ctx, **params)
+            purged = purge_expired(tenant, now) if len(tenant.deleted) else 0
+            try:
+                return route.handler(ctx, **params)
+            finally:
+                if route.write or purged:
+                    self.store.commit()
 
     def match(self, method: str, raw_path: str) -> tuple[Route, dict[str, str]]:
         """The route for ``method`` and ``raw_path``; Graph's 405 / 501 / 400 when there is none."""

@@ -32,11 +32,11 @@ class TokenBucket:
         self.stamp = now
 
     def resize(self, capacity: float) -> None:
-        """A new quota for the same window (the tenant grew into another size band)."""
+        """A new quota for the same window (the tenant changed size band); what was used stays used."""
+        used = self.capacity - self.level
         self.capacity = float(capacity)
         self.rate = self.capacity / self.window
-        if self.level > self.capacity:
-            self.level = self.capacity
+        self.level = max(self.capacity - used, -self.capacity)
 
     def need(self, amount: float) -> float:
         """Tokens that must be present for ``amount``: a charge above capacity needs a full bucket."""

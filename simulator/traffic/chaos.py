@@ -155,7 +155,9 @@ def _latency(doc: Any) -> dict[str, Latency]:
             out[method] = Latency("uniform", low, high)
         elif keys == {"mean_ms", "stddev_ms"}:
             out[method] = Latency(
-                "normal", _number(spec["mean_ms"], f"{what}.mean_ms"), _number(spec["stddev_ms"], f"{what}.stddev_ms")
+                "normal",
+                _number(spec["mean_ms"], f"{what}.mean_ms"),
+                _number(spec["stddev_ms"], f"{what}.stddev_ms"),
             )
         else:
             raise TrafficConfigError(f"{what} must be one of {shapes} (got keys {sorted(keys)}).")

@@ -24,7 +24,12 @@ class Cost:
     write: bool
 
 
-_MEMBER_ACTIONS = (("checkMemberGroups", 4), ("checkMemberObjects", 4), ("getMemberGroups", 2), ("getMemberObjects", 2))
+_MEMBER_ACTIONS = (
+    ("checkMemberGroups", 4),
+    ("checkMemberObjects", 4),
+    ("getMemberGroups", 2),
+    ("getMemberObjects", 2),
+)
 _ME_NAVIGATIONS = ("licenseDetails", "memberOf", "ownedObjects", "transitiveMemberOf")
 
 #: The documented base costs: (method, path shape, RU); ``*`` stands for any key segment. The POSTs
@@ -50,7 +55,9 @@ COST_TABLE: tuple[tuple[str, str, int], ...] = (
 )
 
 
-def _index(rows: tuple[tuple[str, str, int], ...]) -> dict[tuple[str, str], tuple[tuple[tuple[str, ...], int], ...]]:
+def _index(
+    rows: tuple[tuple[str, str, int], ...],
+) -> dict[tuple[str, str], tuple[tuple[tuple[str, ...], int], ...]]:
     """(method, last segment) -> [(shape segments, RU)], so a request looks at one or two rows."""
     table: dict[tuple[str, str], tuple[tuple[tuple[str, ...], int], ...]] = {}
     for method, shape, ru in rows:
@@ -84,7 +91,7 @@ def request_cost(method: str, path: str, query: Mapping[str, str]) -> Cost:
     segs = _segments(path)
     base, listed = 1, False
     if segs:
-        for shape, ru in _TABLE.get((method, segs[-1]), ()):
+        for shape, ru in (*_TABLE.get((method, segs[-1]), ()), *_TABLE.get((method, "*"), ())):
             if _matches(shape, segs):
                 base, listed = ru, True
                 break

@@ -11,7 +11,19 @@ from typing import Any
 from simulator.traffic.chaos import ANY, METHODS
 from simulator.traffic.errors import TrafficConfigError
 
-_KEYS = ("method", "path", "path_regex", "count", "status", "body", "headers", "tenant", "app", "drop", "retry_after")
+_KEYS = (
+    "method",
+    "path",
+    "path_regex",
+    "count",
+    "status",
+    "body",
+    "headers",
+    "tenant",
+    "app",
+    "drop",
+    "retry_after",
+)
 #: Retry-After (seconds) a canned 429 / 503 carries unless it sets its own.
 DEFAULT_RETRY_AFTER = 1
 MAX_COUNT = 1_000_000
@@ -83,7 +95,9 @@ def _pattern(doc: dict[str, Any]) -> tuple[re.Pattern[str], str, str]:
             raise TrafficConfigError("'path' must be a non-empty glob such as '/users*'.")
         return re.compile(fnmatch.translate(glob), re.IGNORECASE), glob, "path"
     if not isinstance(regex, str) or not regex:
-        raise TrafficConfigError("'path_regex' must be a non-empty regular expression such as '^/users/[^/]+$'.")
+        raise TrafficConfigError(
+            "'path_regex' must be a non-empty regular expression such as '^/users/[^/]+$'."
+        )
     try:
         return re.compile(regex, re.IGNORECASE), regex, "path_regex"
     except re.error as exc:
@@ -108,7 +122,9 @@ def parse_fault(doc: Any, fault_id: str) -> CannedFault:
         raise TrafficConfigError(f"unknown canned-fault field(s) {unknown}; allowed: {', '.join(_KEYS)}.")
     method = str(doc.get("method") or ANY).upper()
     if method not in (*METHODS, ANY):
-        raise TrafficConfigError(f"'method' must be one of {', '.join(METHODS)} or '*' (got {doc['method']!r}).")
+        raise TrafficConfigError(
+            f"'method' must be one of {', '.join(METHODS)} or '*' (got {doc['method']!r})."
+        )
     pattern, text, kind = _pattern(doc)
     count = _int(doc, "count", 1, 1, MAX_COUNT)
     drop = doc.get("drop", False)
@@ -118,10 +134,13 @@ def parse_fault(doc: Any, fault_id: str) -> CannedFault:
         raise TrafficConfigError("a dropped connection sends nothing: leave out 'status', 'body', 'headers'.")
     status = _int(doc, "status", None, 200, 599)
     if status is None and not drop:
-        raise TrafficConfigError("'status' is required (an HTTP status from 200 to 599), or set 'drop': true.")
+        raise TrafficConfigError(
+            "'status' is required (an HTTP status from 200 to 599), or set 'drop': true."
+        )
     headers = doc.get("headers") or {}
     if not isinstance(headers, dict) or not all(
-        isinstance(k, str) and k and isinstance(v, str | int) and not isinstance(v, bool) for k, v in headers.items()
+        isinstance(k, str) and k and isinstance(v, str | int) and not isinstance(v, bool)
+        for k, v in headers.items()
     ):
         raise TrafficConfigError("'headers' must be an object of header names to string values.")
     if any("\n" in k or "\r" in k or "\n" in str(v) or "\r" in str(v) for k, v in headers.items()):

@@ -53,7 +53,11 @@ TENANT_APP_RU = LimitKind(
     "tenantapplication.resourceunits",
 )
 TENANT_APP_WRITES = LimitKind(
-    "tenant_application_writes", "Tenant_Application", "Write", "WriteLimitExceeded", "tenantapplication.writes"
+    "tenant_application_writes",
+    "Tenant_Application",
+    "Write",
+    "WriteLimitExceeded",
+    "tenantapplication.writes",
 )
 TENANT_WRITES = LimitKind("tenant_writes", "Tenant", "Write", "WriteLimitExceeded", "tenant.writes")
 APP_RU = LimitKind(
@@ -63,12 +67,18 @@ APP_RU = LimitKind(
     "ResourceUnitLimitExceeded",
     "application.resourceunits",
 )
-APP_WRITES = LimitKind("application_writes", "Application", "Write", "WriteLimitExceeded", "application.writes")
+APP_WRITES = LimitKind(
+    "application_writes", "Application", "Write", "WriteLimitExceeded", "application.writes"
+)
 APP_REQUESTS = LimitKind(
     "application_requests", "Application", "ReadWrite", "RequestLimitExceeded", "application.requests"
 )
 PROVISION_ON_DEMAND = LimitKind(
-    "provision_on_demand", "Tenant_Application", "Write", "RequestLimitExceeded", "synchronization.provisionondemand"
+    "provision_on_demand",
+    "Tenant_Application",
+    "Write",
+    "RequestLimitExceeded",
+    "synchronization.provisionondemand",
 )
 REPORTS = LimitKind("reports", "Tenant_Application", "Read", "RequestLimitExceeded", "reports")
 LIMIT_KINDS = (
@@ -128,21 +138,33 @@ def _plain(x: float) -> float | int:
     return int(x) if float(x).is_integer() else round(x, 3)
 
 
+#: Limits already in single digits keep their documented numbers under ``scaled``.
+UNSCALED = frozenset({"provision_on_demand", "reports"})
+
+
 def make_limits(profile: str, factor: float | None = None) -> Limits:
-    """The limits of ``documented`` or ``scaled`` (every budget divided by ``factor``, at least 1)."""
+    """The limits of ``documented`` or ``scaled`` (budgets divided by ``factor``, at least 1, except
+    :data:`UNSCALED`)."""
     if profile == "documented":
         if factor not in (None, 1, 1.0):
             raise TrafficConfigError("'factor' applies only to the 'scaled' profile.")
         return Limits("documented", 1.0)
     if profile == "scaled":
         factor = DEFAULT_FACTOR if factor is None else factor
-        if isinstance(factor, bool) or not isinstance(factor, int | float) or not math.isfinite(factor) or factor <= 0:
-            raise TrafficConfigError(f"'factor' must be a positive number (got {factor!r}); default {DEFAULT_FACTOR:g}.")
+        if (
+            isinstance(factor, bool)
+            or not isinstance(factor, int | float)
+            or not math.isfinite(factor)
+            or factor <= 0
+        ):
+            raise TrafficConfigError(
+                f"'factor' must be a positive number (got {factor!r}); default {DEFAULT_FACTOR:g}."
+            )
         base = Limits("scaled", float(factor))
         changes = {
             f.name: getattr(base, f.name).scaled(factor)
             for f in fields(base)
-            if isinstance(getattr(base, f.name), Budget)
+            if isinstance(getattr(base, f.name), Budget) and f.name not in UNSCALED
         }
         return replace(base, **changes)
     raise TrafficConfigError(f"unknown traffic profile {profile!r}; use one of: {', '.join(PROFILES)}.")
@@ -198,7 +220,9 @@ class Throttle:
             def shared(kind: str, owner: str, budget: Budget) -> TokenBucket:
                 bucket = self._shared.get((kind, cloud, owner))
                 if bucket is None:
-                    bucket = self._shared[(kind, cloud, owner)] = TokenBucket(budget.quota, budget.window, now)
+                    bucket = self._shared[(kind, cloud, owner)] = TokenBucket(
+                        budget.quota, budget.window, now
+                    )
                 return bucket
 
             def own(budget: Budget) -> TokenBucket:

@@ -75,6 +75,7 @@ def create_control_app(sim: Simulator) -> Flask:
     def reset() -> Response:
         body = _body()
         sim.reset(empty=bool(body.get("empty", False)))
+        sim.store.commit()
         sim.refresh_endpoints_file()
         return _json(200, {"tenants": len(sim.store.tenants)})
 
@@ -120,6 +121,7 @@ def create_control_app(sim: Simulator) -> Flask:
                 )
         except (WorldError, ValueError) as exc:
             raise ControlError(409 if "already" in str(exc) else 400, "BadRequest", str(exc)) from None
+        sim.store.commit()
         sim.refresh_endpoints_file()
         return _json(201, tenant_record(tenant))
 
@@ -130,6 +132,7 @@ def create_control_app(sim: Simulator) -> Flask:
             if tenant is None:
                 raise ControlError(404, "NotFound", f"No tenant '{tenant_id}'.")
             tenant.changes.reset()
+            sim.store.commit()
         return _json(200, {"tenant": tenant.id, "epoch": tenant.changes.epoch})
 
     @app.get("/_simulator/clock")
@@ -155,6 +158,7 @@ def create_control_app(sim: Simulator) -> Flask:
             sim.clock.set_real()
         else:
             raise ControlError(400, "BadRequest", "'mode' must be 'virtual' or 'real'.")
+        sim.store.commit()
         return _json(200, {"now": iso(sim.clock.now()), "virtual": sim.clock.is_virtual})
 
     @app.post("/_simulator/clock/advance")
@@ -168,6 +172,7 @@ def create_control_app(sim: Simulator) -> Flask:
             sim.clock.advance(delta)
         except ValueError as exc:
             raise ControlError(409, "Conflict", str(exc)) from None
+        sim.store.commit()
         return _json(200, {"now": iso(sim.clock.now()), "virtual": True})
 
     @app.get("/_simulator/snapshot")
@@ -207,6 +212,7 @@ def create_control_app(sim: Simulator) -> Flask:
             sim.store.restore(doc)
         except SnapshotError as exc:
             raise ControlError(400, "BadRequest", str(exc)) from None
+        sim.store.commit()
         sim.refresh_endpoints_file()
 
     def _snapshot_name(body: dict[str, Any]) -> str:
@@ -214,6 +220,10 @@ def create_control_app(sim: Simulator) -> Flask:
         if not isinstance(name, str) or not _NAME.match(name):
             raise ControlError(400, "BadRequest", "'name' must be 1-64 letters, digits, '.', '_' or '-'.")
         return name
+
+    from simulator.web.control_traffic import register_traffic_routes
+
+    register_traffic_routes(app, sim)
 
     @app.errorhandler(ControlError)
     def control_error(exc: ControlError) -> Response:

@@ -14,6 +14,7 @@ from simulator.graph.body import MAX_BODY_BYTES
 from simulator.graph.errors import GraphError, error_body
 from simulator.graph.message import GraphRequest, GraphResponse, Headers
 from simulator.graph.router import GraphRouter
+from simulator.web.server import DROP_CONNECTION
 
 log = logging.getLogger(__name__)
 _METHODS = ["GET", "POST", "PATCH", "PUT", "DELETE"]
@@ -75,7 +76,10 @@ def create_graph_app(cloud: Cloud, router: GraphRouter) -> Flask:
             version=version,
             base_url=request.host_url.rstrip("/"),
         )
-        return to_flask(router.handle(cloud, req))
+        resp = router.handle(cloud, req)
+        if resp.drop:  # chaos: the server closes the connection without answering
+            request.environ[DROP_CONNECTION] = True
+        return to_flask(resp)
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> Response:

@@ -20,6 +20,8 @@ POLL_INTERVAL = 0.05
 LISTEN_BACKLOG = 512
 #: Unread request body a keep-alive connection skips; beyond this the connection is closed instead.
 MAX_DRAIN_BYTES = 1024 * 1024
+#: WSGI environ key an app sets to have the connection closed without sending a response (chaos).
+DROP_CONNECTION = "ccsync.drop_connection"
 
 
 class _BodyReader(io.RawIOBase):
@@ -105,6 +107,11 @@ class _Handler(WSGIRequestHandler):
         response = _ResponseWriter(self)
         try:
             result = self.server.app(environ, response.start_response)
+            if environ.get(DROP_CONNECTION) and not response.sent:
+                if hasattr(result, "close"):
+                    result.close()
+                self._drop_connection()
+                return
             try:
                 for data in result:
                     response.write(data)
@@ -123,6 +130,14 @@ class _Handler(WSGIRequestHandler):
             return
         if body is not None and not body.drain():
             self.close_connection = True
+
+    def _drop_connection(self) -> None:
+        """End the TCP connection with nothing sent: no status line, no TLS close_notify."""
+        self.close_connection = True
+        try:
+            self.connection.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
 
     def _send_bare_500(self) -> None:
         payload = b'{"error":"server_error"}'

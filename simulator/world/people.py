@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import random
 import re
-import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -195,16 +194,25 @@ def _faker_office(fake: Faker, i: int, country: str) -> Office:
     return Office(code, city, state, country_name, country, fake.street_address(), fake.postcode(), "")
 
 
-def _phone(people: LocalePeople, office: Office, r: random.Random, mobile: bool) -> str:
-    draw = r.random
+def _phones(people: LocalePeople, office: Office, draw: Callable[[], float]) -> tuple[str, str]:
+    """A business phone at ``office`` and a mobile phone, in the local numbering style."""
     if office.usage_location == "US":
-        return f"{office.phone_prefix} {200 + int(draw() * 800)} {int(draw() * 10000):04d}"
+        area = office.phone_prefix
+        return (
+            f"{area} {200 + int(draw() * 800)} {int(draw() * 10000):04d}",
+            f"{area} {200 + int(draw() * 800)} {int(draw() * 10000):04d}",
+        )
     if office.usage_location == "CN" and office.phone_prefix:
-        if mobile:
-            return f"+86 1{3 + int(draw() * 7)}{int(draw() * 10)} {int(draw() * 10000):04d} {int(draw() * 10000):04d}"
-        return f"{office.phone_prefix} {1000 + int(draw() * 9000)} {int(draw() * 10000):04d}"
-    tmpl = people.phone_templates[int(draw() * len(people.phone_templates))]
-    return tmpl[:-4] + f"{int(draw() * 10000):04d}" if tmpl[-4:].isdigit() else tmpl
+        return (
+            f"{office.phone_prefix} {1000 + int(draw() * 9000)} {int(draw() * 10000):04d}",
+            f"+86 1{3 + int(draw() * 7)}{int(draw() * 10)} {int(draw() * 10000):04d} {int(draw() * 10000):04d}",
+        )
+    templates = people.phone_templates
+    out = []
+    for _ in range(2):
+        tmpl = templates[int(draw() * len(templates))]
+        out.append(tmpl[:-4] + f"{int(draw() * 10000):04d}" if tmpl[-4:].isdigit() else tmpl)
+    return out[0], out[1]
 
 
 def iter_members(
@@ -249,6 +257,7 @@ def iter_members(
         if draw() < 0.7:
             ext["extensionAttribute1"] = f"CC{dept_code[dept] + int(draw() * 20)}"
         upn = f"{local}@{domain}"
+        business_phone, mobile_phone = _phones(people, office, draw)
         body = {
             "accountEnabled": draw() >= disabled_cut,
             "displayName": f"{last}{first}" if family_first else f"{first} {last}",
@@ -272,8 +281,8 @@ def iter_members(
             "country": office.country,
             "usageLocation": office.usage_location,
             "preferredLanguage": people.language,
-            "businessPhones": [_phone(people, office, rng, False)],
-            "mobilePhone": _phone(people, office, rng, True),
+            "businessPhones": [business_phone],
+            "mobilePhone": mobile_phone,
             "showInAddressList": True,
             "onPremisesExtensionAttributes": ext,
             "createdDateTime": _timestamp(created, int(draw() * 86400)),
@@ -350,6 +359,15 @@ def _timestamp(day: int, second: int) -> str:
     return f"{date.fromordinal(day).isoformat()}T{h:02d}:{rem // 60:02d}:{rem % 60:02d}Z"
 
 
+#: Masks that turn 128 random bits into a version-4, RFC 4122 variant UUID (as ``uuid.UUID`` does).
+_UUID_CLEAR = ~((0xC000 << 48) | (0xF000 << 64))
+_UUID_SET = (0x8000 << 48) | (0x4000 << 64)
+
+
 def new_id(rng: random.Random) -> str:
-    """A random (version 4) GUID drawn from ``rng``, so seeded worlds get the same ids every time."""
-    return str(uuid.UUID(int=rng.getrandbits(128), version=4))
+    """A random GUID from ``rng``: ``str(uuid.UUID(int=rng.getrandbits(128), version=4))``.
+
+    Formatted directly, which is twice as fast; a million-user tenant draws a million of them.
+    """
+    h = f"{(rng.getrandbits(128) & _UUID_CLEAR) | _UUID_SET:032x}"
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"

@@ -47,6 +47,7 @@ def create_app(ctx: Context) -> GraphResponse:
 
 def update_app(ctx: Context, aid: str) -> GraphResponse:
     app = _find(ctx.tenant.applications, aid)
+    ctx.tenant.applications.touch(app["id"])
     app.update(
         check_properties(
             ctx.json_body(), APPLICATION_WRITABLE, frozenset({"id", "appId"}), "application", "Application"
@@ -59,6 +60,9 @@ def delete_app(ctx: Context, aid: str) -> GraphResponse:
     app = _find(ctx.tenant.applications, aid)
     ctx.tenant.applications.remove(app["id"])
     ctx.tenant.apps.pop(app["appId"], None)
+    sp = next((s for s in ctx.tenant.service_principals.values() if s["appId"] == app["appId"]), None)
+    if sp is not None:  # as in Entra, the home tenant's service principal goes with its application
+        delete_sp(ctx, sp["id"])
     return GraphResponse(204)
 
 
@@ -102,6 +106,7 @@ def update_sp(ctx: Context, sid: str) -> GraphResponse:
         "ServicePrincipal",
     )
     sp.update(props)
+    ctx.tenant.service_principals.touch(sp["id"])
     return GraphResponse(204)
 
 

@@ -513,3 +513,37 @@ def test_beta_answers_groups_too(graph: GraphHttp, endpoints: dict[str, Any], te
     assert r.status_code == 200
     assert r.json()["@odata.context"].startswith(f"{beta}/$metadata#groups")
     assert r.json()["id"] == g["id"]
+
+
+def test_orderby_and_search(graph: GraphHttp) -> None:
+    tag = uuid.uuid4().hex[:6]
+    names = [f"Order{tag} {c}" for c in ("c", "a", "b")]
+    for n in names:
+        make_group(graph, displayName=n)
+    # $filter with $orderby is an advanced query: the header alone is not enough
+    r = graph(
+        "GET", f"/groups?$filter=startswith(displayName,'Order{tag}')&$orderby=displayName", headers=EVENTUAL
+    )
+    assert_graph_error(r, 400, "Request_UnsupportedQuery")
+    r = graph(
+        "GET",
+        f"/groups?$filter=startswith(displayName,'Order{tag}')&$orderby=displayName&$count=true",
+        headers=EVENTUAL,
+    )
+    assert r.status_code == 200, r.text
+    assert [g["displayName"] for g in r.json()["value"]] == sorted(names)
+    r = graph("GET", f'/groups?$search="displayName:Order{tag}"', headers=EVENTUAL)
+    assert r.status_code == 200, r.text
+    assert sorted(g["displayName"] for g in r.json()["value"]) == sorted(names)
+    assert_graph_error(
+        graph("GET", f'/groups?$search="displayName:Order{tag}"'), 400, "Request_UnsupportedQuery"
+    )
+
+
+@pytest.mark.parametrize("binds", ["not-a-list", [42], {"a": 1}])
+def test_malformed_binds_are_400(graph: GraphHttp, binds: Any) -> None:
+    g = make_group(graph)
+    before = state(graph, f"/groups/{g['id']}", f"/groups/{g['id']}/members")
+    r = graph("PATCH", f"/groups/{g['id']}", json={"members@odata.bind": binds})
+    assert_graph_error(r, 400, "Request_BadRequest")
+    assert state(graph, f"/groups/{g['id']}", f"/groups/{g['id']}/members") == before

@@ -36,7 +36,9 @@ def email() -> str:
 
 def invite(graph: GraphHttp, address: str, **extra: Any) -> Any:
     return graph(
-        "POST", "/invitations", json={"invitedUserEmailAddress": address, "inviteRedirectUrl": REDIRECT, **extra}
+        "POST",
+        "/invitations",
+        json={"invitedUserEmailAddress": address, "inviteRedirectUrl": REDIRECT, **extra},
     )
 
 
@@ -115,7 +117,9 @@ def test_guest_from_another_simulated_tenant_is_external_azure_ad(
     address = f"someone@{home['defaultDomain']}"
     inv = invite(graph, address).json()
     guest = user(graph, inv["invitedUser"]["id"])
-    assert {"signInType": "federated", "issuer": "ExternalAzureAD", "issuerAssignedId": None} in guest["identities"]
+    assert {"signInType": "federated", "issuer": "ExternalAzureAD", "issuerAssignedId": None} in guest[
+        "identities"
+    ]
 
 
 @pytest.mark.parametrize(
@@ -127,9 +131,17 @@ def test_guest_from_another_simulated_tenant_is_external_azure_ad(
         {"inviteRedirectUrl": REDIRECT},
         {"invitedUserEmailAddress": "fine@fabrikam.example"},
         {"invitedUserEmailAddress": "fine@fabrikam.example", "inviteRedirectUrl": ""},
-        {"invitedUserEmailAddress": "fine@fabrikam.example", "inviteRedirectUrl": REDIRECT, "invitedUserType": "Boss"},
+        {
+            "invitedUserEmailAddress": "fine@fabrikam.example",
+            "inviteRedirectUrl": REDIRECT,
+            "invitedUserType": "Boss",
+        },
         {"invitedUserEmailAddress": "fine@fabrikam.example", "inviteRedirectUrl": REDIRECT, "colour": "red"},
-        {"invitedUserEmailAddress": "fine@fabrikam.example", "inviteRedirectUrl": REDIRECT, "invitedUserDisplayName": 7},
+        {
+            "invitedUserEmailAddress": "fine@fabrikam.example",
+            "inviteRedirectUrl": REDIRECT,
+            "invitedUserDisplayName": 7,
+        },
     ],
 )
 def test_bad_invitation_is_400_and_creates_nobody(graph: GraphHttp, body: dict[str, Any]) -> None:
@@ -141,7 +153,9 @@ def test_bad_invitation_is_400_and_creates_nobody(graph: GraphHttp, body: dict[s
     assert count(graph, "/users") == before
 
 
-def test_read_only_app_cannot_invite(endpoints: dict[str, Any], tenant: dict[str, Any], graph: GraphHttp) -> None:
+def test_read_only_app_cannot_invite(
+    endpoints: dict[str, Any], tenant: dict[str, Any], graph: GraphHttp
+) -> None:
     reader = GraphHttp(endpoints, tenant, reader_of(tenant))
     before = count(graph, "/users")
     assert_graph_error(invite(reader, email()), 403, "Authorization_RequestDenied")
@@ -150,6 +164,10 @@ def test_read_only_app_cannot_invite(endpoints: dict[str, Any], tenant: dict[str
 
 def test_beta_answers_invitations(graph: GraphHttp) -> None:
     beta = graph.root.replace("/v1.0", "/beta")
-    r = graph("POST", f"{beta}/invitations", json={"invitedUserEmailAddress": email(), "inviteRedirectUrl": REDIRECT})
+    r = graph(
+        "POST",
+        f"{beta}/invitations",
+        json={"invitedUserEmailAddress": email(), "inviteRedirectUrl": REDIRECT},
+    )
     assert r.status_code == 201, r.text
     assert r.json()["@odata.context"].startswith(f"{beta}/$metadata#invitations")

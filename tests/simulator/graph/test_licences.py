@@ -78,7 +78,11 @@ def test_subscribed_skus_have_real_ids_and_graph_shape(graph: GraphHttp, tenant:
             uuid.UUID(p["servicePlanId"])
             assert p["servicePlanName"] and p["provisioningStatus"] == "Success"
     p2 = next(s for s in body["value"] if s["skuId"] == P2)
-    assert {p["servicePlanName"] for p in p2["servicePlans"]} >= {"AAD_PREMIUM", "AAD_PREMIUM_P2", "MFA_PREMIUM"}
+    assert {p["servicePlanName"] for p in p2["servicePlans"]} >= {
+        "AAD_PREMIUM",
+        "AAD_PREMIUM_P2",
+        "MFA_PREMIUM",
+    }
 
 
 def test_one_subscribed_sku_by_id(graph: GraphHttp, tenant: dict[str, Any]) -> None:
@@ -86,7 +90,9 @@ def test_one_subscribed_sku_by_id(graph: GraphHttp, tenant: dict[str, Any]) -> N
     r = graph("GET", f"/subscribedSkus/{sid}")
     assert r.status_code == 200
     assert r.json()["skuId"] == P1 and r.json()["@odata.context"].endswith("#subscribedSkus/$entity")
-    assert_graph_error(graph("GET", f"/subscribedSkus/{tenant['id']}_{uuid.uuid4()}"), 404, "Request_ResourceNotFound")
+    assert_graph_error(
+        graph("GET", f"/subscribedSkus/{tenant['id']}_{uuid.uuid4()}"), 404, "Request_ResourceNotFound"
+    )
 
 
 def test_consumed_units_match_the_users_holding_the_sku(graph: GraphHttp) -> None:
@@ -136,7 +142,9 @@ def test_swap_licences_in_one_call(graph: GraphHttp, tenant: dict[str, Any]) -> 
 def test_without_usage_location_is_400_and_changes_nothing(graph: GraphHttp, tenant: dict[str, Any]) -> None:
     user = make_user(graph, tenant)
     before = state(graph, f"/users/{user['id']}?$select=assignedLicenses", "/subscribedSkus")
-    err = assert_graph_error(assign(graph, user["id"], [{"skuId": P1, "disabledPlans": []}], []), 400, "Request_BadRequest")
+    err = assert_graph_error(
+        assign(graph, user["id"], [{"skuId": P1, "disabledPlans": []}], []), 400, "Request_BadRequest"
+    )
     assert "usage location" in err["message"]
     assert state(graph, f"/users/{user['id']}?$select=assignedLicenses", "/subscribedSkus") == before
 
@@ -144,7 +152,10 @@ def test_without_usage_location_is_400_and_changes_nothing(graph: GraphHttp, ten
 def test_unknown_sku_is_400_and_changes_nothing(graph: GraphHttp, tenant: dict[str, Any]) -> None:
     user = make_user(graph, tenant, usageLocation="US")
     before = state(graph, f"/users/{user['id']}?$select=assignedLicenses", "/subscribedSkus")
-    for sku_id in (str(uuid.uuid4()), "de597797-22fb-4d65-a9fe-b7dbe8893914"):  # GCC High SKU: not bought here
+    for sku_id in (
+        str(uuid.uuid4()),
+        "de597797-22fb-4d65-a9fe-b7dbe8893914",
+    ):  # GCC High SKU: not bought here
         r = assign(graph, user["id"], [{"skuId": P1, "disabledPlans": []}, {"skuId": sku_id}], [])
         err = assert_graph_error(r, 400, "Request_BadRequest")
         assert sku_id in err["message"]
@@ -167,12 +178,16 @@ def test_removing_a_licence_the_user_does_not_have_is_400(graph: GraphHttp, tena
         {"addLicenses": "P1", "removeLicenses": []},
         {"addLicenses": [{"sku": P1}], "removeLicenses": []},
         {"addLicenses": [], "removeLicenses": [42]},
+        {"addLicenses": [{"skuId": P1, "disabledPlans": MFA_PLAN}], "removeLicenses": []},
+        {"addLicenses": [{"skuId": P1, "disabledPlans": [7]}], "removeLicenses": []},
     ],
 )
 def test_malformed_assign_body_is_400(graph: GraphHttp, tenant: dict[str, Any], body: dict[str, Any]) -> None:
     user = make_user(graph, tenant, usageLocation="US")
     before = state(graph, f"/users/{user['id']}?$select=assignedLicenses", "/subscribedSkus")
-    assert_graph_error(graph("POST", f"/users/{user['id']}/assignLicense", json=body), 400, "Request_BadRequest")
+    assert_graph_error(
+        graph("POST", f"/users/{user['id']}/assignLicense", json=body), 400, "Request_BadRequest"
+    )
     assert state(graph, f"/users/{user['id']}?$select=assignedLicenses", "/subscribedSkus") == before
 
 
@@ -186,7 +201,9 @@ def test_no_units_left_is_400(graph: GraphHttp, tenant: dict[str, Any]) -> None:
     assert consumed(graph, P2) == sku["prepaidUnits"]["enabled"]
     last = make_user(graph, tenant, usageLocation="US")
     before = state(graph, f"/users/{last['id']}?$select=assignedLicenses", "/subscribedSkus")
-    err = assert_graph_error(assign(graph, last["id"], [{"skuId": P2, "disabledPlans": []}], []), 400, "Request_BadRequest")
+    err = assert_graph_error(
+        assign(graph, last["id"], [{"skuId": P2, "disabledPlans": []}], []), 400, "Request_BadRequest"
+    )
     assert P2 in err["message"]
     assert state(graph, f"/users/{last['id']}?$select=assignedLicenses", "/subscribedSkus") == before
 
@@ -205,7 +222,9 @@ def test_deleting_a_licensed_user_frees_its_unit_and_restore_takes_it_back(
 
 def test_assign_license_to_unknown_user_is_404(graph: GraphHttp) -> None:
     missing = str(uuid.uuid4())
-    assert_graph_error(assign(graph, missing, [{"skuId": P1, "disabledPlans": []}], []), 404, "Request_ResourceNotFound")
+    assert_graph_error(
+        assign(graph, missing, [{"skuId": P1, "disabledPlans": []}], []), 404, "Request_ResourceNotFound"
+    )
     assert_graph_error(graph("GET", f"/users/{missing}/licenseDetails"), 404, "Request_ResourceNotFound")
 
 
@@ -243,7 +262,9 @@ def test_license_details(graph: GraphHttp, tenant: dict[str, Any]) -> None:
 def test_assigned_licenses_any_filter(graph: GraphHttp, tenant: dict[str, Any]) -> None:
     user = make_user(graph, tenant, usageLocation="US")
     assert assign(graph, user["id"], [{"skuId": P1, "disabledPlans": []}], []).status_code == 200
-    r = graph("GET", f"/users?$filter=assignedLicenses/any(x:x/skuId eq {P1})&$select=id,assignedLicenses&$top=999")
+    r = graph(
+        "GET", f"/users?$filter=assignedLicenses/any(x:x/skuId eq {P1})&$select=id,assignedLicenses&$top=999"
+    )
     assert r.status_code == 200, r.text
     got = r.json()["value"]
     assert user["id"] in {u["id"] for u in got}

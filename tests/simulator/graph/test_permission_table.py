@@ -7,4 +7,6 @@ from simulator.graph.permission_table import render
 
 def test_permissions_page_matches_the_route_table() -> None:
     page = Path(__file__).resolve().parents[3] / "docs" / "permissions.md"
-    assert page.read_text() == render(), "regenerate: python -m simulator.graph.permission_table > docs/permissions.md"
+    assert page.read_text() == render(), (
+        "regenerate: python -m simulator.graph.permission_table > docs/permissions.md"
+    )

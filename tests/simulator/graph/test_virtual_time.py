@@ -8,7 +8,9 @@ from typing import Any
 from tests.conftest import GraphHttp
 
 
-def test_soft_deleted_user_is_purged_after_30_days_of_virtual_time(ccsync_simulator: Any, endpoints: dict[str, Any], new_tenant: Any) -> None:
+def test_soft_deleted_user_is_purged_after_30_days_of_virtual_time(
+    ccsync_simulator: Any, endpoints: dict[str, Any], new_tenant: Any
+) -> None:
     tenant = new_tenant("dod", users=20)
     graph = GraphHttp(endpoints, tenant)
     uid = graph("GET", "/users?$top=1&$select=id").json()["value"][0]["id"]

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import random
 import re
+import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -23,6 +25,7 @@ from simulator.world import (
     parse_world,
     seed_tenant,
 )
+from simulator.world.people import new_id
 
 START = datetime(2025, 1, 15, 9, 30, tzinfo=UTC)
 SMALL = """\
@@ -95,6 +98,12 @@ def test_adding_a_tenant_leaves_the_others_unchanged() -> None:
     (alone,) = build_world(new_store(), parse_world(beta_only))
     together = build_world(new_store(), parse_world(SMALL))[1]
     assert json.dumps(alone.to_dict(), sort_keys=True) == json.dumps(together.to_dict(), sort_keys=True)
+
+
+def test_ids_are_the_uuid4_of_the_stream() -> None:
+    ours, reference = random.Random(3), random.Random(3)
+    for _ in range(1000):
+        assert new_id(ours) == str(uuid.UUID(int=reference.getrandbits(128), version=4))
 
 
 # -- the default world -------------------------------------------------------------------

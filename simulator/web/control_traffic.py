@@ -1,0 +1,93 @@
+"""Control-plane routes for traffic: the throttling profile, chaos, canned faults and their counters."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+from flask import Flask, Response, request
+
+from simulator.traffic import TrafficConfigError
+
+if TYPE_CHECKING:
+    from simulator.runtime import Simulator
+
+
+def register_traffic_routes(app: Flask, sim: Simulator) -> None:
+    """``/_simulator/traffic``, ``/_simulator/traffic/stats``, ``/_simulator/chaos``, ``/_simulator/faults``."""
+    from simulator.web.control_app import ControlError
+
+    def body() -> Any:
+        raw = request.get_data(cache=True)
+        if not raw.strip():
+            raise ControlError(400, "BadRequest", "The body must be a JSON object (it is empty).")
+        try:
+            doc = json.loads(raw)
+        except ValueError as exc:
+            raise ControlError(400, "BadRequest", f"The body is not valid JSON: {exc}") from None
+        if not isinstance(doc, dict):
+            raise ControlError(400, "BadRequest", "The body must be a JSON object.")
+        return doc
+
+    def install() -> None:
+        # The router carries the hook only while there is something to do.
+        sim.router.traffic = sim.traffic if sim.traffic.active else None
+
+    def apply(change: Any, *args: Any) -> Any:
+        try:
+            result = change(*args)
+        except TrafficConfigError as exc:
+            raise ControlError(400, "BadRequest", str(exc)) from None
+        install()
+        return result
+
+    @app.get("/_simulator/traffic")
+    def get_traffic() -> Response:
+        return _json(200, sim.traffic.describe())
+
+    @app.put("/_simulator/traffic")
+    def put_traffic() -> Response:
+        apply(sim.set_traffic, body())
+        return _json(200, sim.traffic.describe())
+
+    @app.get("/_simulator/traffic/stats")
+    def get_stats() -> Response:
+        return _json(200, sim.traffic.stats())
+
+    @app.post("/_simulator/traffic/stats/reset")
+    def reset_stats() -> Response:
+        sim.traffic.reset_stats()
+        return _json(200, sim.traffic.stats())
+
+    @app.get("/_simulator/chaos")
+    def get_chaos() -> Response:
+        return _json(200, sim.traffic.chaos())
+
+    @app.put("/_simulator/chaos")
+    def put_chaos() -> Response:
+        return _json(200, apply(sim.traffic.set_chaos, body()))
+
+    @app.post("/_simulator/faults")
+    def add_fault() -> Response:
+        return _json(201, apply(sim.traffic.add_fault, body()))
+
+    @app.get("/_simulator/faults")
+    def list_faults() -> Response:
+        return _json(200, {"value": sim.traffic.faults()})
+
+    @app.delete("/_simulator/faults")
+    def clear_faults() -> Response:
+        removed = sim.traffic.clear_faults()
+        install()
+        return _json(200, {"removed": removed})
+
+    @app.delete("/_simulator/faults/<fault_id>")
+    def delete_fault(fault_id: str) -> Response:
+        if not sim.traffic.remove_fault(fault_id):
+            raise ControlError(404, "NotFound", f"No canned fault with id '{fault_id}'.")
+        install()
+        return _json(200, {"removed": 1})
+
+
+def _json(status: int, doc: Any) -> Response:
+    return Response(json.dumps(doc, indent=1), status=status, content_type="application/json")
