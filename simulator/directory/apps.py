@@ -164,7 +164,8 @@ def assign_app_role(tenant: Tenant, resource_sp: Obj, body: Any, now: datetime) 
     if body["resourceId"].lower() != resource_sp["id"]:
         raise bad_request("The resourceId must be the id of the service principal in the request URL.")
     found = tenant.directory_object(body["principalId"].lower())
-    if found is None or found[0] not in ("user", "group", "servicePrincipal"):  # applications are no principals
+    # an application object is not a principal: only users, groups and service principals are
+    if found is None or found[0] not in ("user", "group", "servicePrincipal"):
         raise not_found(body["principalId"])
     kind, principal = found
     role_ids = {r["id"] for r in resource_sp.get("appRoles", [])} | {DEFAULT_ACCESS_ROLE_ID}

@@ -63,6 +63,15 @@ class _Deadline:
         self.due, self.issued, self.issued_wall = due, issued, time.monotonic()
 
 
+class _Ticket:
+    """What admit learned about one request, for settle: its cost and the highest limit usage."""
+
+    __slots__ = ("cost", "usage")
+
+    def __init__(self, cost: Cost) -> None:
+        self.cost, self.usage = cost, 0.0
+
+
 class TrafficController:
     """Throttling, chaos and canned faults around every Graph request, with counters; thread-safe."""
 
@@ -86,6 +95,8 @@ class TrafficController:
         self._faults = FaultBook()
         self._stats = TrafficStats()
         self._deadlines: dict[Key, _Deadline] = {}
+        #: id(request) -> what admit learned (cost, limit usage), for settle
+        self._tickets: dict[int, _Ticket] = {}
 
     # -- configuration -------------------------------------------------------------------
 
@@ -126,6 +137,7 @@ class TrafficController:
             self._throttle = Throttle(limits) if limits is not None else None
             self._penalty, self._grace = penalty, grace / 1000.0
             self._deadlines.clear()
+            self._tickets.clear()
 
     def use_limits(self, limits: Limits) -> None:
         """Throttle with explicit numbers (capacity planning, tests); buckets start full."""
@@ -216,7 +228,9 @@ class TrafficController:
             return self._canned(req, method, key) if self._faults.live else None
         delay_ms = 0.0
         outcome: GraphError | GraphResponse | None = None
+        cost = request_cost(method, path, req.query)
         with self._lock:
+            ticket = self._tickets[id(req)] = _Ticket(cost)
             now = self.clock.timestamp()
             pair = self._stats.pair(key)
             chaos = self._chaos
@@ -226,7 +240,7 @@ class TrafficController:
                     for c in (self._stats.total, pair):
                         c.latency_added_ms += delay_ms
                         c.delayed_requests += 1
-            outcome = self._early_retry(req, method, key, now, pair)
+            outcome = self._early_retry(req, ticket, key, now, pair)
             if outcome is None and self._faults.live:
                 fault = self._faults.take(method, path, caller.tenant_id, caller.app_id)
                 if fault is not None:
@@ -234,7 +248,7 @@ class TrafficController:
             if outcome is None and chaos is not None:
                 outcome = self._chaos_outcome(chaos, req, method, key, now, pair)
             if outcome is None and self._throttle is not None:
-                outcome = self._charge(req, method, key, now, pair)
+                outcome = self._charge(req, ticket, key, now, pair)
         if delay_ms > 0:
             time.sleep(delay_ms / 1000.0)  # wall-clock, also on a virtual clock: it is network time
         if isinstance(outcome, GraphError):
@@ -248,25 +262,22 @@ class TrafficController:
         path = req.path
         if _is_batch(path):
             return
-        cost = request_cost(req.method, path, req.query)
-        resp.headers["x-ms-resource-unit"] = str(cost.ru)
         key: Key = (cloud, caller.app_id, caller.tenant_id)
         with self._lock:
+            ticket = self._tickets.pop(id(req), None)
             pair = self._stats.pair(key)
             self._stats.total.requests += 1
             pair.requests += 1
-            throttle = self._throttle
-            if throttle is None:
-                return
-            lane = throttle.lane(*key, self.clock.timestamp())
-            usage = throttle.usage(throttle.entries(lane, cost, _special(path), None))
-        if usage > PERCENT_FROM:
-            resp.headers["x-ms-throttle-limit-percentage"] = f"{min(usage, PERCENT_MAX):.1f}"
+        if ticket is None:  # the hook was installed while this request was in flight
+            ticket = _Ticket(request_cost(req.method, path, req.query))
+        resp.headers["x-ms-resource-unit"] = str(ticket.cost.ru)
+        if ticket.usage > PERCENT_FROM:
+            resp.headers["x-ms-throttle-limit-percentage"] = f"{min(ticket.usage, PERCENT_MAX):.1f}"
 
     # -- the stages (called under the lock) ----------------------------------------------
 
     def _early_retry(
-        self, req: GraphRequest, method: str, key: Key, now: float, pair: Any
+        self, req: GraphRequest, ticket: _Ticket, key: Key, now: float, pair: Any
     ) -> GraphError | None:
         """A 429 with a longer Retry-After for a retry before the last 429's Retry-After elapsed."""
         deadline = self._deadlines.get(key)
@@ -281,7 +292,7 @@ class TrafficController:
             c.retry_after_violations += 1
         wait = deadline.due - now
         if self._throttle is not None:  # the early retry still counts against usage
-            _, entries = self._charge_buckets(req, method, key, now, pair)
+            _, entries = self._charge_buckets(req, ticket, key, now, pair)
             wait = max(wait, Throttle.wait(entries, now))
         retry_after = min(math.ceil(wait) + self._penalty, MAX_RETRY_AFTER)
         self._deadlines[key] = _Deadline(now + retry_after, now)
@@ -307,10 +318,12 @@ class TrafficController:
             for c in (self._stats.total, pair):
                 c.dropped_connections += 1
             return _dropped(req, now)
-        headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after else {}
-        headers.update(fault.headers)
+        headers = dict(fault.headers)
+        given = next((v for k, v in headers.items() if k.lower() == "retry-after"), None)
+        if given is None and fault.retry_after:
+            headers["Retry-After"] = given = str(fault.retry_after)
         if fault.status == 429:
-            retry_after = _seconds(headers.get("Retry-After") or headers.get("retry-after"))
+            retry_after = _seconds(given)
             if retry_after:
                 self._deadlines[key] = _Deadline(now + retry_after, now)
         if fault.body is None and fault.status >= 400:
@@ -349,12 +362,13 @@ class TrafficController:
         return self._throttle.entries(lane, cost, _special(path), users)
 
     def _charge_buckets(
-        self, req: GraphRequest, method: str, key: Key, now: float, pair: Any
+        self, req: GraphRequest, ticket: _Ticket, key: Key, now: float, pair: Any
     ) -> tuple[Verdict | None, list[Entry]]:
         assert self._throttle is not None
-        cost = request_cost(method, req.path, req.query)
+        cost = ticket.cost
         entries = self._entries(cost, key, req.path, now)
         verdict = self._throttle.charge(entries, now)
+        ticket.usage = Throttle.usage(entries)
         if entries[0][2] is not REPORTS:  # reports have their own request limit, not RU
             for c in (self._stats.total, pair):
                 c.resource_units += cost.ru
@@ -362,8 +376,10 @@ class TrafficController:
                     c.writes += 1
         return verdict, entries
 
-    def _charge(self, req: GraphRequest, method: str, key: Key, now: float, pair: Any) -> GraphError | None:
-        verdict, _ = self._charge_buckets(req, method, key, now, pair)
+    def _charge(
+        self, req: GraphRequest, ticket: _Ticket, key: Key, now: float, pair: Any
+    ) -> GraphError | None:
+        verdict, _ = self._charge_buckets(req, ticket, key, now, pair)
         if verdict is None:
             return None
         for c in (self._stats.total, pair):
@@ -416,7 +432,7 @@ def _seconds(value: Any) -> int | None:
 
 
 def _is_batch(path: str) -> bool:
-    return path == "/$batch" or path.rstrip("/").lower() == "/$batch"
+    return path.startswith("/$") and path.rstrip("/").lower() == "/$batch"
 
 
 def _special(path: str) -> int:

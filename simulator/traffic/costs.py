@@ -81,20 +81,34 @@ def _segments(path: str) -> tuple[str, ...]:
     return segs
 
 
-def _matches(shape: tuple[str, ...], segs: tuple[str, ...]) -> bool:
-    return len(shape) == len(segs) and all(s == "*" or s == g for s, g in zip(shape, segs, strict=True))
+def _listed(rows: tuple[tuple[tuple[str, ...], int], ...], segs: tuple[str, ...]) -> int:
+    """The RU of the first row whose shape matches ``segs``; 0 when none does."""
+    n = len(segs)
+    for shape, ru in rows:
+        if len(shape) != n:
+            continue
+        for s, g in zip(shape, segs):  # noqa: B905 - same length checked above
+            if s != "*" and s != g:
+                break
+        else:
+            return ru
+    return 0
 
 
 def request_cost(method: str, path: str, query: Mapping[str, str]) -> Cost:
     """The RU cost and write flag of ``method path?query`` (path under the version root)."""
     method = method.upper()
     segs = _segments(path)
-    base, listed = 1, False
+    listed = 0
     if segs:
-        for shape, ru in (*_TABLE.get((method, segs[-1]), ()), *_TABLE.get((method, "*"), ())):
-            if _matches(shape, segs):
-                base, listed = ru, True
-                break
+        rows = _TABLE.get((method, segs[-1]))
+        if rows:
+            listed = _listed(rows, segs)
+        if not listed:
+            rows = _TABLE.get((method, "*"))
+            if rows:
+                listed = _listed(rows, segs)
+    base = listed or 1
     write = method not in _READ_METHODS and not listed
     if not query:
         return Cost(base, write)

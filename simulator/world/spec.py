@@ -368,11 +368,7 @@ class _Reader:
         if "locale" in keys:
             locale = self.text(keys["locale"], "locale").replace("-", "_")
             if locale not in AVAILABLE_LOCALES:
-                close = difflib.get_close_matches(locale, AVAILABLE_LOCALES, n=3) or [
-                    "en_US",
-                    "zh_CN",
-                    "de_DE",
-                ]
+                close = difflib.get_close_matches(locale, AVAILABLE_LOCALES, n=3) or ["en_US", "zh_CN"]
                 self.fail(
                     keys["locale"],
                     f"unknown locale '{locale}'",
@@ -407,6 +403,8 @@ class _Reader:
         out: list[LicenceSpec] = []
         total = 0.0
         for key_node, value_node in node.value:
+            if any(key_node.value == other.value for other, _ in node.value[: len(out)]):
+                self.fail(key_node, f"licence '{key_node.value}' is listed twice", "keep only one of them")
             names = self.text(key_node, "licence").split("+")
             bundle = tuple(self._sku(key_node, n.strip()) for n in names)
             if len({s.sku_id for s in bundle}) != len(bundle):
