@@ -112,6 +112,17 @@ class Simulator:
             return {"profile": name, "factor": self.config.traffic_factor}
         return name
 
+    def _world_traffic(self) -> str | None:
+        """The world file's ``traffic`` without building the world (a restored data dir)."""
+        from simulator.world import WorldError, load_world
+
+        if not self.config.world:
+            return None
+        try:
+            return load_world(self.config.world).traffic
+        except (WorldError, OSError):
+            return None  # the world file was checked when the state was first built
+
     def _tenant_users(self, tenant_id: str) -> int:
         tenant = self.store.tenants.get(tenant_id)
         return len(tenant.users) if tenant is not None else 0
@@ -144,8 +155,8 @@ class Simulator:
         from simulator.web.login_app import create_login_app
         from simulator.web.server import serve
 
-        if self._world_spec is None:  # no world loaded: the configured profile still applies
-            self.set_traffic(self._traffic_profile(None))
+        if self._world_spec is None:  # no world built (empty, or restored): the configured profile applies
+            self.set_traffic(self._traffic_profile(self._world_traffic()))
         tls = ensure_tls(self.data_dir)
         self.ca_bundle = tls.ca_bundle
         ssl_ctx = server_ssl_context(tls)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -76,28 +77,15 @@ def create_user(
     props.pop("passwordProfile", None)  # write-only: never stored, never returned
     uid = object_id or str(uuid.uuid4())
     upn = props["userPrincipalName"]
-    user: Obj = {
-        "id": uid,
-        "businessPhones": [],
-        "userType": "Member",
-        "createdDateTime": iso(now),
-        "creationType": None,
-        "otherMails": [],
-        "proxyAddresses": [],
-        "imAddresses": [],
-        "assignedLicenses": [],
-        "assignedPlans": [],
-        "identities": [
-            {"signInType": "userPrincipalName", "issuer": tenant.default_domain, "issuerAssignedId": upn}
-        ],
-        "securityIdentifier": security_identifier(uid),
-    }
+    # Stored sparse: unset properties, empty collections and what derives from other properties
+    # (assignedPlans, securityIdentifier, the default UPN identity) are filled in by ``derived``
+    # when a response selects them; a million users then fit the memory budget.
+    user: Obj = {"id": uid, "userType": "Member", "createdDateTime": iso(now)}
     user.update(props)
     _count_licenses(tenant, user, +1)
-    if user.get("mail"):
-        user["proxyAddresses"] = [f"SMTP:{user['mail']}"]
     tenant.users.add(user)
-    tenant.upn_index[upn.lower()] = uid
+    low = upn.lower()
+    tenant.upn_index[upn if low == upn else low] = uid
     tenant.changes.record("user", uid, "create")
     return user
 
@@ -125,8 +113,7 @@ def update_user(tenant: Tenant, user: Obj, body: Any, now: datetime) -> Obj:
         else:
             user[k] = v
     if "mail" in props:
-        user["proxyAddresses"] = [f"SMTP:{props['mail']}"] if props["mail"] else []
-        props["proxyAddresses"] = None
+        props["proxyAddresses"] = None  # derived from mail: its change surfaces in delta too
     if props:
         tenant.users.touch(user["id"])
         tenant.changes.record("user", user["id"], "update", frozenset(props))
@@ -252,29 +239,62 @@ def assign_license(tenant: Tenant, user: Obj, body: Any, now: datetime) -> Obj:
 
 
 def set_licenses(tenant: Tenant, user: Obj, licenses: list[dict[str, Any]], now: datetime) -> None:
-    """Set assignedLicenses, keep the tenant's consumed-unit counts, derive assignedPlans."""
+    """Set assignedLicenses and keep the tenant's consumed-unit counts (assignedPlans derive from it)."""
     _count_licenses(tenant, user, -1)
     user["assignedLicenses"] = licenses
     _count_licenses(tenant, user, +1)
     tenant.users.touch(user["id"])
     tenant.changes.record("user", user["id"], "update", frozenset({"assignedLicenses", "assignedPlans"}))
+
+
+_EXTENSION_ATTRIBUTES = tuple(f"extensionAttribute{i}" for i in range(1, 16))
+
+
+def assigned_plans(user: Obj) -> list[dict[str, Any]]:
+    """The service plans of a user's licences, less the disabled ones (Graph's assignedPlans)."""
     plans = []
-    for lic in licenses:
+    for lic in user.get("assignedLicenses") or ():
         known = sku_catalogue.BY_ID.get(lic["skuId"])
         if known is None:
             continue
+        disabled = lic.get("disabledPlans") or ()
         for p in known.plans:
-            if p.id in lic.get("disabledPlans", []):
-                continue
-            plans.append(
+            if p.id not in disabled:
+                plans.append(
+                    {
+                        "assignedDateTime": user.get("createdDateTime"),
+                        "capabilityStatus": "Enabled",
+                        "service": p.name,
+                        "servicePlanId": p.id,
+                    }
+                )
+    return plans
+
+
+def derived(tenant: Tenant) -> Callable[[Obj, Obj], None]:
+    """Fills the properties a projected user selected but the sparse stored user derives or omits."""
+    domain = tenant.default_domain
+
+    def fill(out: Obj, stored: Obj) -> None:
+        if "assignedPlans" in out and not stored.get("assignedPlans"):
+            out["assignedPlans"] = assigned_plans(stored)
+        if "securityIdentifier" in out and out["securityIdentifier"] is None:
+            out["securityIdentifier"] = security_identifier(stored["id"])
+        if "identities" in out and not out["identities"]:
+            out["identities"] = [
                 {
-                    "assignedDateTime": iso(now),
-                    "capabilityStatus": "Enabled",
-                    "service": p.name,
-                    "servicePlanId": p.id,
+                    "signInType": "userPrincipalName",
+                    "issuer": domain,
+                    "issuerAssignedId": stored["userPrincipalName"],
                 }
-            )
-    user["assignedPlans"] = plans
+            ]
+        if "proxyAddresses" in out and not out["proxyAddresses"] and stored.get("mail"):
+            out["proxyAddresses"] = [f"SMTP:{stored['mail']}"]
+        ext = out.get("onPremisesExtensionAttributes", False)
+        if ext is None or (ext and len(ext) < 15):
+            out["onPremisesExtensionAttributes"] = {k: (ext or {}).get(k) for k in _EXTENSION_ATTRIBUTES}
+
+    return fill
 
 
 def consumed_units(tenant: Tenant, sku_id: str) -> int:

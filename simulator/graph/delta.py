@@ -11,6 +11,7 @@ from typing import Any
 
 from simulator.directory.collection import Collection, Obj
 from simulator.directory.tenant import Tenant
+from simulator.directory.users import derived
 from simulator.graph import odata
 from simulator.graph.errors import GraphError, bad_request, unsupported_query
 from simulator.graph.listing import decode_token, encode_token
@@ -187,9 +188,11 @@ def _answer(
     return GraphResponse(200, body)
 
 
-def _shape(kind: _Kind, rnd: _Round, obj: Obj) -> Obj:
+def _shape(tenant: Tenant, kind: _Kind, rnd: _Round, obj: Obj) -> Obj:
     q = odata.Query(select=tuple(rnd.select) if rnd.select else None)
     out = odata.apply_select(obj, q, kind.spec)
+    if kind is USERS:
+        derived(tenant)(out, obj)
     out.pop("@odata.type", None)
     return out
 
@@ -213,7 +216,7 @@ def _initial_page(
             continue
         if len(out) >= size or (rnd.members and budget <= 0):
             return out, (last, 0)
-        entry = _shape(kind, rnd, obj)
+        entry = _shape(tenant, kind, rnd, obj)
         if rnd.members:
             members = list(tenant.members.get(obj["id"], {}).items())
             start = member_offset if seq == cursor else 0
@@ -263,7 +266,7 @@ def _changes(tenant: Tenant, kind: _Kind, rnd: _Round, after: int, until: int) -
         if rnd.minimal and obj_id not in whole:
             entry = {"id": obj_id, **{p: obj.get(p) for p in sorted(changed_props.get(obj_id, ()))}}
         else:
-            entry = _shape(kind, rnd, obj)
+            entry = _shape(tenant, kind, rnd, obj)
         ops = member_ops.get(obj_id)
         if ops:
             members = []

@@ -79,10 +79,13 @@ def list_collection(
     *,
     path: str,
     entity_set: str | None = None,
-    shape: Callable[[Obj], Obj] | None = None,
+    derive: Callable[[Obj, Obj], None] | None = None,
     allow: frozenset[str] | None = None,
 ) -> GraphResponse:
-    """Answer a GET on a collection: filter, search, order, page, count, select."""
+    """Answer a GET on a collection: filter, search, order, page, count, select.
+
+    ``derive(out, stored)`` fills selected properties that the stored object derives or omits.
+    """
     kwargs = {"allow": allow} if allow is not None else {}
     q = odata.parse_query(ctx.request.query, ctx.request.headers, spec, **kwargs)
     top = q.top or DEFAULT_PAGE
@@ -120,9 +123,23 @@ def list_collection(
         body["@odata.count"] = total
     if token is not None:
         body["@odata.nextLink"] = next_link(ctx, path, token)
-    project = odata.projector(q, spec)
-    body["value"] = [project(shape(o)) if shape else project(o) for o in page]
+    body["value"] = render(page, q, spec, derive)
     return GraphResponse(200, body)
+
+
+def render(
+    objs: Iterable[Obj], q: odata.Query, spec: odata.ResourceSpec, derive: Callable[[Obj, Obj], None] | None
+) -> list[Obj]:
+    """Stored objects as a response shows them: projected by ``$select``, derived values filled in."""
+    project = odata.projector(q, spec)
+    if derive is None:
+        return [project(o) for o in objs]
+    out = []
+    for o in objs:
+        p = project(o)
+        derive(p, o)
+        out.append(p)
+    return out
 
 
 def count_collection(
@@ -156,13 +173,13 @@ def single(
     obj: Obj,
     spec: odata.ResourceSpec,
     entity_set: str,
-    shape: Callable[[Obj], Obj] | None = None,
+    derive: Callable[[Obj, Obj], None] | None = None,
 ) -> GraphResponse:
     """Answer a GET on one entity with ``$select`` applied."""
     q = odata.parse_query(
         ctx.request.query, ctx.request.headers, spec, allow=frozenset({"$select", "$expand"})
     )
-    body = odata.apply_select((shape or (lambda o: o))(obj), q, spec)
+    body = render([obj], q, spec, derive)[0]
     sel = f"({','.join(q.select)})" if q.select else ""
     return GraphResponse(200, {"@odata.context": f"{ctx.root}/$metadata#{entity_set}{sel}/$entity", **body})
 

@@ -33,6 +33,7 @@ def list_deleted(ctx: Context, kind: str) -> GraphResponse:
         spec,
         path=f"/directory/deletedItems/{kind}",
         entity_set=f"directory/deletedItems/{kind}",
+        derive=dir_users.derived(ctx.tenant) if spec is odata.USER_SPEC else None,
     )
 
 
@@ -41,7 +42,8 @@ def get_deleted(ctx: Context, oid: str) -> GraphResponse:
     if obj is None:
         raise not_found(oid)
     spec = odata.USER_SPEC if obj.get("@odata.type") == "#microsoft.graph.user" else odata.GROUP_SPEC
-    return single(ctx, obj, spec, "directory/deletedItems")
+    derive = dir_users.derived(ctx.tenant) if spec is odata.USER_SPEC else None
+    return single(ctx, obj, spec, "directory/deletedItems", derive)
 
 
 def restore(ctx: Context, oid: str) -> GraphResponse:

@@ -6,13 +6,15 @@ from simulator.directory import skus
 from simulator.directory import users as dir_users
 from simulator.graph import delta, odata
 from simulator.graph import permissions as perm
-from simulator.graph.listing import count_collection, list_collection, single
+from simulator.graph.listing import count_collection, list_collection, render, single
 from simulator.graph.message import GraphResponse
 from simulator.graph.router import Context, GraphRouter
 
 
 def list_users(ctx: Context) -> GraphResponse:
-    return list_collection(ctx, ctx.tenant.users, odata.USER_SPEC, path="/users")
+    return list_collection(
+        ctx, ctx.tenant.users, odata.USER_SPEC, path="/users", derive=dir_users.derived(ctx.tenant)
+    )
 
 
 def count_users(ctx: Context) -> GraphResponse:
@@ -20,13 +22,20 @@ def count_users(ctx: Context) -> GraphResponse:
 
 
 def get_user(ctx: Context, uid: str) -> GraphResponse:
-    return single(ctx, dir_users.require_user(ctx.tenant, uid), odata.USER_SPEC, "users")
+    return single(
+        ctx, dir_users.require_user(ctx.tenant, uid), odata.USER_SPEC, "users", dir_users.derived(ctx.tenant)
+    )
 
 
 def create_user(ctx: Context) -> GraphResponse:
     user = dir_users.create_user(ctx.tenant, ctx.json_body(), ctx.now)
-    body = {"@odata.context": f"{ctx.root}/$metadata#users/$entity", **user}
-    return GraphResponse(201, body, {"Location": f"{ctx.root}/users/{user['id']}"})
+    return GraphResponse(201, _entity(ctx, user), {"Location": f"{ctx.root}/users/{user['id']}"})
+
+
+def _entity(ctx: Context, user: dict) -> dict:
+    """A user as Graph answers a write: the default properties."""
+    shown = render([user], odata.Query(), odata.USER_SPEC, dir_users.derived(ctx.tenant))[0]
+    return {"@odata.context": f"{ctx.root}/$metadata#users/$entity", **shown}
 
 
 def update_user(ctx: Context, uid: str) -> GraphResponse:
@@ -44,7 +53,7 @@ def delete_user(ctx: Context, uid: str) -> GraphResponse:
 def assign_license(ctx: Context, uid: str) -> GraphResponse:
     user = dir_users.require_user(ctx.tenant, uid)
     dir_users.assign_license(ctx.tenant, user, ctx.json_body(), ctx.now)
-    return GraphResponse(200, {"@odata.context": f"{ctx.root}/$metadata#users/$entity", **user})
+    return GraphResponse(200, {**_entity(ctx, user), "assignedLicenses": user["assignedLicenses"]})
 
 
 def license_details(ctx: Context, uid: str) -> GraphResponse:

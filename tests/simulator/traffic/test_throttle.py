@@ -282,3 +282,19 @@ def test_other_clouds_have_their_own_buckets(harness: Harness) -> None:
     gcch = harness.caller(harness.tenant(cloud=Cloud.GCCH))
     harness.until_throttled(commercial, "GET", "/users")
     assert harness.call(gcch, "GET", "/users", cloud=Cloud.GCCH).status == 200
+
+
+def test_concurrent_requests_never_overspend_a_budget(harness: Harness) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    me = harness.caller(harness.tenant())  # 35 RU, and the virtual clock does not move
+
+    def burst(_: int) -> list[int]:
+        return [harness.call(me, "GET", f"/users/{MISSING}").status for _ in range(25)]
+
+    with ThreadPoolExecutor(8) as pool:
+        statuses = [s for batch in pool.map(burst, range(8)) for s in batch]
+    assert statuses.count(404) == 35 and statuses.count(429) == 200 - 35
+    totals = harness.traffic.stats()["totals"]
+    assert totals["requests"] == 200
+    assert totals["throttled"] + totals["retry_after_violations"] == 165

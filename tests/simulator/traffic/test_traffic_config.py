@@ -60,3 +60,10 @@ def test_traffic_is_off_by_default(tmp_path: Path) -> None:
     sim = Simulator(SimulatorConfig(data_dir=tmp_path, world=_world(tmp_path, "off")))
     sim.load_world()
     assert sim.router.traffic is None and sim.traffic.describe()["profile"] == "off"
+
+
+def test_a_simulator_started_without_building_the_world_still_takes_its_traffic(tmp_path: Path) -> None:
+    from simulator.testing import running_simulator
+
+    with running_simulator(world=_world(tmp_path, "scaled"), empty=True) as sim:
+        assert sim.traffic.describe()["profile"] == "scaled" and sim.router.traffic is sim.traffic
