@@ -46,7 +46,6 @@ PARTNER_DOMAINS = (
     "wingtiptoys.com", "litwareinc.com", "woodgrovebank.com", "alpineskihouse.com",
 )  # fmt: skip
 
-_EXTENSION_ATTRIBUTES = tuple(f"extensionAttribute{i}" for i in range(1, 16))
 _NOT_ASCII_NAME = re.compile(r"[^a-z]+")
 _FAMILY_FIRST = ("zh", "ja", "ko")
 #: Readings faker's transliteration gets wrong for common Chinese name characters.
@@ -253,9 +252,7 @@ def iter_members(
         office = offices[int(draw() * len(offices))]
         hired = today - 7 - int(draw() * 5400)
         created = min(today - 1, max(since_day + int(draw() * 30), hired - int(draw() * 14)))
-        ext = dict.fromkeys(_EXTENSION_ATTRIBUTES)
-        if draw() < 0.7:
-            ext["extensionAttribute1"] = f"CC{dept_code[dept] + int(draw() * 20)}"
+        cost_centre = f"CC{dept_code[dept] + int(draw() * 20)}" if draw() < 0.7 else None
         upn = f"{local}@{domain}"
         business_phone, mobile_phone = _phones(people, office, draw)
         body = {
@@ -284,9 +281,11 @@ def iter_members(
             "businessPhones": [business_phone],
             "mobilePhone": mobile_phone,
             "showInAddressList": True,
-            "onPremisesExtensionAttributes": ext,
             "createdDateTime": _timestamp(created, int(draw() * 86400)),
         }
+        if cost_centre is not None:
+            # Stored sparse like the directory stores users: Graph output fills the other 14 with null.
+            body["onPremisesExtensionAttributes"] = {"extensionAttribute1": cost_centre}
         yield new_id(rng), body
 
 

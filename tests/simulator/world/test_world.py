@@ -241,7 +241,9 @@ def test_members_look_like_real_employees(default_tenants: dict[str, Tenant]) ->
         assert u["displayName"] == f"{u['givenName']} {u['surname']}"
         assert u["createdDateTime"] <= "2025-01-15T09:30:00Z"
     assert any(not u["accountEnabled"] for u in members)
-    with_ext = [u for u in members if u["onPremisesExtensionAttributes"]["extensionAttribute1"]]
+    with_ext = [
+        u for u in members if (u.get("onPremisesExtensionAttributes") or {}).get("extensionAttribute1")
+    ]
     assert 0 < len(with_ext) < len(members)
 
 
@@ -415,3 +417,8 @@ def test_nothing_is_created_after_the_build(default_tenants: dict[str, Tenant]) 
             assert u["createdDateTime"] <= now
             assert u.get("externalUserStateChangeDateTime", now) <= now
         assert all(g["createdDateTime"] <= now for g in t.groups.values())
+
+
+def test_a_seeded_tenant_starts_with_an_empty_change_log(default_tenants: dict[str, Tenant]) -> None:
+    for t in default_tenants.values():
+        assert len(t.changes) == 0 and t.changes.version > 0
