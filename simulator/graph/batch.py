@@ -155,6 +155,7 @@ def inner_request(item: BatchItem, outer: GraphRequest) -> GraphRequest:
         body=body,
         version=outer.version,
         base_url=outer.base_url,
+        arrived=outer.arrived,
     )
 
 

@@ -40,6 +40,9 @@ class GraphRequest:
     version: str = "v1.0"
     #: Absolute root the client used, e.g. ``https://127.0.0.1:8443``; links are built from it.
     base_url: str = ""
+    #: ``time.monotonic()`` when the client's HTTP request arrived; ``$batch`` items share their batch's,
+    #: so a sibling throttled in the same batch does not make them early retries.
+    arrived: float | None = None
 
 
 @dataclass

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -133,6 +134,8 @@ class GraphRouter:
 
         ``caller`` skips token validation (``$batch`` items, the in-process backend).
         """
+        if req.arrived is None:
+            req.arrived = time.monotonic()
         request_id = str(uuid.uuid4())
         client_request_id = req.headers.get("client-request-id") or request_id
         now = self.store.clock.now()

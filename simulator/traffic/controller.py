@@ -288,6 +288,8 @@ class TrafficController:
             return None
         if self._grace and time.monotonic() - deadline.issued_wall < self._grace:
             return None  # sent before the client could have seen the 429: an in-flight request
+        if req.arrived is not None and req.arrived <= deadline.issued_wall:
+            return None  # arrived before that 429 was decided (a sibling in the same $batch)
         for c in (self._stats.total, pair):
             c.retry_after_violations += 1
         wait = deadline.due - now

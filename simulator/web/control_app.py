@@ -108,17 +108,17 @@ def create_control_app(sim: Simulator) -> Flask:
         if domain is None:
             domain = _free_domain(sim, name, Cloud(cloud_name))
         try:
-            with sim.store.lock:
-                tenant = seed_tenant(
-                    sim.store,
-                    name=name,
-                    cloud=Cloud(cloud_name),
-                    flavor=flavor,
-                    users=users,
-                    seed=seed,
-                    domain=domain,
-                    tenant_id=body.get("id"),
-                )
+            # seed_tenant builds outside the store and takes the lock only to add: Graph keeps answering
+            tenant = seed_tenant(
+                sim.store,
+                name=name,
+                cloud=Cloud(cloud_name),
+                flavor=flavor,
+                users=users,
+                seed=seed,
+                domain=domain,
+                tenant_id=body.get("id"),
+            )
         except (WorldError, ValueError) as exc:
             raise ControlError(409 if "already" in str(exc) else 400, "BadRequest", str(exc)) from None
         sim.store.commit()
