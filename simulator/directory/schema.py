@@ -59,6 +59,8 @@ USER_WRITABLE: dict[str, Prop] = {
     "userPrincipalName": _s(113),
     "userType": _s(),
     "externalUserState": _s(),
+    # beta/service-internal anchor of cross-tenant synchronization (docs/fidelity.md)
+    "alternativeSecurityIds": Prop("objlist"),
 }
 
 USER_READ_ONLY = frozenset(
@@ -76,6 +78,7 @@ USER_READ_ONLY = frozenset(
         "securityIdentifier",
         "externalUserStateChangeDateTime",
         "imAddresses",
+        "netId",
     }
 )
 

@@ -19,6 +19,11 @@ _NICKNAME_BAD = re.compile(r"[\s@()\\\[\]\";:<>,]")
 _UPN_LOCAL_OK = re.compile(r"^[A-Za-z0-9'.\-_!#^~+&$%*/=?`{|}]+$")
 
 
+def net_id(object_id: str) -> str:
+    """The user's PUID-style ``netId`` (16 hex digits), derived from its object id: stable per user."""
+    return "1003" + uuid.UUID(object_id).hex[:12].upper()
+
+
 def security_identifier(object_id: str) -> str:
     """The cloud SID Graph derives from an object id (S-1-12-1- plus four 32-bit words)."""
     b = uuid.UUID(object_id).bytes_le
@@ -278,6 +283,8 @@ def derived(tenant: Tenant) -> Callable[[Obj, Obj], None]:
     def fill(out: Obj, stored: Obj) -> None:
         if "assignedPlans" in out and not stored.get("assignedPlans"):
             out["assignedPlans"] = assigned_plans(stored)
+        if "netId" in out and out["netId"] is None:
+            out["netId"] = net_id(stored["id"])
         if "securityIdentifier" in out and out["securityIdentifier"] is None:
             out["securityIdentifier"] = security_identifier(stored["id"])
         if "identities" in out and not out["identities"]:

@@ -45,6 +45,10 @@ COMPLEX_TYPES: Mapping[str, Mapping[str, str]] = _frozen(
             {"signInType": STRING, "issuer": STRING, "issuerAssignedId": STRING}
         ),
         "microsoft.graph.assignedLicense": _frozen({"skuId": GUID, "disabledPlans": GUIDS}),
+        # beta/service-internal: the anchor cross-tenant synchronization writes (see docs/fidelity.md)
+        "microsoft.graph.alternativeSecurityId": _frozen(
+            {"type": "Edm.Int32", "identityProvider": STRING, "key": STRING}
+        ),
         "microsoft.graph.assignedPlan": _frozen(
             {
                 "assignedDateTime": DATETIME,
@@ -125,6 +129,7 @@ _USER_TYPES = {
     ),
     **dict.fromkeys(_names("businessPhones otherMails proxyAddresses imAddresses"), STRINGS),
     "identities": collection_of("microsoft.graph.objectIdentity"),
+    "alternativeSecurityIds": collection_of("microsoft.graph.alternativeSecurityId"),
     "assignedLicenses": collection_of("microsoft.graph.assignedLicense"),
     "assignedPlans": collection_of("microsoft.graph.assignedPlan"),
     "licenseAssignmentStates": collection_of("microsoft.graph.licenseAssignmentState"),
@@ -144,7 +149,7 @@ _USER_PROPERTIES = frozenset(_USER_TYPES).union(
         "onPremisesUserPrincipalName mail givenName surname jobTitle department companyName "
         "employeeId employeeType officeLocation city state country postalCode streetAddress "
         "mobilePhone faxNumber preferredLanguage preferredDataLocation usageLocation "
-        "securityIdentifier ageGroup consentProvidedForMinor legalAgeGroupClassification"
+        "securityIdentifier ageGroup consentProvidedForMinor legalAgeGroupClassification netId"
     )
 )
 
@@ -180,6 +185,7 @@ _USER_FILTER: dict[str, PropertyFilter] = {
     "businessPhones": _pf("eq", "startsWith ge le not count"),
     "imAddresses": _pf("eq", "startsWith ge le not count"),
     "identities": _pf("eq"),
+    "alternativeSecurityIds": _pf("eq"),
     "assignedLicenses": _pf("eq", "not count"),
     "assignedPlans": _pf("eq", "not count"),
     **dict.fromkeys(
