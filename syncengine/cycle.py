@@ -1,0 +1,692 @@
+"""One synchronization cycle: import → scope → match → map → diff → export, as the Entra service does.
+
+A cycle first plans every change (nothing written), checks the plan against the accidental-deletion
+threshold, then exports. ``dry_run`` stops after the plan. Shadows are committed object by object
+and the watermark only at the end, so a killed engine resumes without loss or duplicates.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+import time
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from syncengine import licences, mapping, preflight, scope
+from syncengine.client import GraphClient
+from syncengine.clock import Clock
+from syncengine.errors import GraphApiError, NotFoundError, TransportError
+from syncengine.logs import CycleReport, LogContext, provisioning_record
+from syncengine.model import Action, AnchorKind, JobConfig, ObjectOutcome, Status, Step, StepType
+from syncengine.state import EngineState, Shadow
+
+log = logging.getLogger(__name__)
+
+INVITE_REDIRECT = "https://myapplications.microsoft.com"
+#: Change kinds a plan can hold.
+CREATE, UPDATE, DISABLE, DELETE, RESTORE, SKIP, FAIL = (
+    "create",
+    "update",
+    "disable",
+    "delete",
+    "restore",
+    "skip",
+    "fail",
+)
+
+
+@dataclass
+class Planned:
+    """One decided change, not yet exported."""
+
+    kind: str
+    source: dict[str, Any]
+    outcome: ObjectOutcome
+    shadow: Shadow | None = None
+    target_id: str | None = None
+    anchor: str | None = None
+    anchor_value: Any = None
+    attributes: dict[str, Any] = field(default_factory=dict)
+    changes: dict[str, tuple[Any, Any]] = field(default_factory=dict)
+
+
+@dataclass
+class CycleResult:
+    report: CycleReport
+    records: list[dict[str, Any]]
+    plan: list[Planned]
+
+
+def _iso(dt: datetime) -> str:
+    return dt.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class Cycle:
+    """Runs cycles of one job between two Graph clients, with its state file."""
+
+    def __init__(
+        self,
+        job: JobConfig,
+        source: GraphClient,
+        target: GraphClient,
+        state: EngineState,
+        clock: Clock,
+        *,
+        job_id: str | None = None,
+        service_principal_name: str = "ccsync",
+        on_record: Callable[[dict[str, Any]], None] | None = None,
+    ) -> None:
+        self.job = job
+        self.source = source
+        self.target = target
+        self.state = state
+        self.clock = clock
+        self.job_id = (
+            job_id
+            or f"Azure2Azure.{job.source.tenant_id.replace('-', '')}.{uuid.uuid5(uuid.NAMESPACE_URL, job.name)}"
+        )
+        self.sp_name = service_principal_name
+        self.on_record = on_record
+        self.compiled = mapping.compile_mappings(job.mappings)
+        self._domain: str | None = job.target_domain
+
+    # -- the cycle ---------------------------------------------------------------------------
+
+    def run(self, *, dry_run: bool = False, force_deletes: bool = False) -> CycleResult:
+        began = self.clock.now()
+        wall = time.perf_counter()
+        cycle_id = str(uuid.uuid4())
+        kind = "incremental" if self.state.watermark else "initial"
+        report = CycleReport(self.job.name, cycle_id, kind, _iso(began), dry_run=dry_run)
+        ctx = LogContext(self.job, self.job_id, cycle_id, self.job.service_principal_id or "", self.sp_name)
+        records: list[dict[str, Any]] = []
+        plan: list[Planned] = []
+        if not dry_run:
+            self.state.begin_cycle(cycle_id, kind, _iso(began))
+        try:
+            failures = self._preflight()
+            if failures:
+                f = failures[0]
+                report.state = "Failed"
+                report.failure = {"code": f.code, "message": f.message, "side": f.side}
+                return self._finish(report, records, plan, began, wall, dry_run)
+            entries, delta_link, kind = self._import(report)
+            report.kind = kind
+            plan = self._plan(entries, report)
+            held = self._hold_deletes(plan, force_deletes)
+            if held:
+                report.quarantine = {"reason": "TooManyDeletes", "held": held}
+            for p in plan:
+                if not dry_run:
+                    self._export(p)
+                rec = provisioning_record(p.outcome, ctx, self.clock.now())
+                records.append(rec)
+                report.count(p.outcome)
+                if self.on_record and not dry_run:
+                    self.on_record(rec)
+            if report.errors:
+                report.state = "EntryLevelErrors"
+            if not dry_run:
+                if not held:
+                    self.state.clear_staged()
+                self.state.set_json("assigned", sorted(self._assigned))
+                self.state.commit_watermark(delta_link)
+                self.state.add_logs(cycle_id, records)
+        except (GraphApiError, TransportError) as exc:
+            report.state = "Failed"
+            report.failure = {
+                "code": getattr(exc, "code", exc.__class__.__name__),
+                "message": str(exc),
+                "side": "pair",
+            }
+        return self._finish(report, records, plan, began, wall, dry_run)
+
+    def _finish(
+        self, report: CycleReport, records: list, plan: list, began: datetime, wall: float, dry_run: bool
+    ) -> CycleResult:
+        report.ended = _iso(self.clock.now())
+        report.duration_s = round(time.perf_counter() - wall, 3)
+        for c in (self.source.stats, self.target.stats):
+            report.throttled += c.throttled
+            report.retries += c.retries
+            report.waited_s = round(report.waited_s + c.waited_seconds, 3)
+            report.requests += c.requests
+        if not dry_run:
+            self.state.end_cycle(report.cycle_id, report.ended, report.to_dict())
+        return CycleResult(report, records, plan)
+
+    # -- stages ------------------------------------------------------------------------------
+
+    def _preflight(self) -> list[preflight.PreflightFailure]:
+        pair = preflight.check_pair(self.job.source.cloud, self.job.target.cloud)
+        if pair is not None:
+            return [pair]
+        return preflight.run_preflight(self.job, self.source, self.target)
+
+    def _import(self, report: CycleReport) -> tuple[list[dict[str, Any]], str, str]:
+        """Source users changed since the watermark (all of them on an initial cycle)."""
+        select = sorted(mapping.source_attributes(self.job.mappings) | {"netId", "assignedLicenses"})
+        kind = "incremental" if self.state.watermark else "initial"
+        rnd = None
+        if self.state.watermark:
+            try:
+                rnd = self.source.delta(self.state.watermark)
+            except GraphApiError as exc:
+                if exc.status in (400, 410) and exc.code in ("syncStateNotFound", "resyncRequired"):
+                    log.info("watermark no longer valid (%s): full import", exc.code)
+                    kind = "initial"
+                else:
+                    raise
+        if rnd is None:
+            rnd = self.source.delta("/users/delta", {"$select": ",".join(select)})
+        latest: dict[str, dict[str, Any]] = {}
+        for e in rnd.entries:
+            latest[e["id"]] = e
+        report.imported = len(latest)
+        # assignments decide scope too: users whose assignment changed are re-evaluated
+        self._assigned = self._assignments()
+        previous = set(self.state.get_json("assigned") or [])
+        extra = (previous ^ self._assigned) if kind == "incremental" else set()
+        extra |= {sid for sid, *_ in self.state.escrows()}
+        for sid in sorted(extra - set(latest)):
+            try:
+                latest[sid] = self.source.get(f"/users/{sid}", {"$select": ",".join(select)})
+            except NotFoundError:
+                latest[sid] = {"id": sid, "@removed": {"reason": "deleted"}}
+        return list(latest.values()), rnd.delta_link, kind
+
+    def _assignments(self) -> set[str]:
+        if self.job.scope.sync_all or not self.job.service_principal_id:
+            return set()
+        a = scope.load_assignments(self.source, self.job.service_principal_id)
+        members = scope.group_members(self.source, a.group_ids)
+        return set(scope.assigned_user_ids(a, members))
+
+    def _plan(self, entries: list[dict[str, Any]], report: CycleReport) -> list[Planned]:
+        requirement = licences.requirement_for(self.job)
+        catalogue = licences.LicenceCatalogue.from_subscribed_skus(self.source.get("/subscribedSkus"))
+        decisions = []
+        in_scope_users = []
+        for u in entries:
+            if "@removed" in u:
+                decisions.append((u, None))
+                continue
+            d = scope.decide(u, scope=self.job.scope, assigned=u["id"] in self._assigned)
+            decisions.append((u, d))
+            if d.in_scope:
+                in_scope_users.append(u)
+        report.in_scope = len(in_scope_users)
+        lic = licences.licence_report(in_scope_users, requirement, catalogue, self.job.safety.licence_policy)
+        report.licence_warning = lic.warning
+        unlicensed = {uid for uid, _ in lic.unlicensed}
+        enforce = self.job.safety.licence_policy.value == "enforce"
+        index = self._target_index() if report.kind == "initial" else None
+        plan = []
+        for u, d in decisions:
+            plan.append(self._decide(u, d, enforce and u["id"] in unlicensed, requirement, index))
+        return plan
+
+    def _decide(
+        self,
+        u: dict[str, Any],
+        d: Any,
+        unlicensed: bool,
+        requirement: Any,
+        index: dict[str, list[dict]] | None,
+    ) -> Planned:
+        sid = u["id"]
+        shadow = self.state.shadow(sid)
+        name = u.get("displayName") or sid
+        out = ObjectOutcome(sid, name, u.get("userPrincipalName"), Action.OTHER, Status.SKIPPED)
+        out.steps.append(
+            Step(
+                "EntryImport",
+                StepType.IMPORT,
+                Status.SUCCESS,
+                f"Retrieved User '{u.get('userPrincipalName', sid)}' from Azure Active Directory",
+                _import_details(u),
+            )
+        )
+        linked = shadow is not None and shadow.phase == "linked"
+        if "@removed" in u:
+            return (
+                self._deprovision(u, out, shadow, "deleted in the source")
+                if linked
+                else self._skip(
+                    u,
+                    out,
+                    shadow,
+                    "EntrySynchronizationSkipped",
+                    "The User was deleted in the source and was never provisioned.",
+                )
+            )
+        out.steps.append(
+            Step(
+                "EntrySynchronizationScoping",
+                StepType.SCOPING,
+                Status.SUCCESS if d.in_scope else Status.SKIPPED,
+                d.description,
+                d.details,
+            )
+        )
+        if not d.in_scope:
+            if linked and not shadow.disabled:
+                return self._deprovision(u, out, shadow, "left the scope")
+            return self._skip(u, out, shadow, d.skip_reason or "NotEffectivelyEntitled", d.description)
+        if unlicensed:
+            code, reason = licences.skip_reason(requirement)
+            return self._skip(u, out, shadow, code, reason)
+        mapped_create = mapping.map_user(u, self.compiled, creating=True, context=self._map_context())
+        anchor = self._anchor(u, mapped_create)
+        target = None
+        if linked:
+            target = {"id": shadow.target_id}
+        elif shadow is not None and shadow.phase == "deprovisioned" and shadow.target_id:
+            if not u.get("accountEnabled", True):
+                return self._skip(
+                    u,
+                    out,
+                    shadow,
+                    "NotActive",
+                    "The user is disabled in the source and is not provisioned while disabled.",
+                )
+            return self._planned(RESTORE, u, out, shadow, shadow.target_id, anchor, mapped_create)
+        else:
+            matches = self._find_targets(anchor, index)
+            if len(matches) > 1:
+                out.steps.append(
+                    Step(
+                        "EntrySynchronizationError",
+                        StepType.MATCHING,
+                        Status.FAILURE,
+                        f"More than one User in Azure Active Directory (target tenant) matched '{anchor}'.",
+                    )
+                )
+                return self._fail(
+                    u,
+                    out,
+                    shadow,
+                    "DuplicateTargetEntries",
+                    "More than one entry in the target matched the source entry's anchor; the engine never guesses.",
+                )
+            if matches:
+                target = matches[0]
+        if target is None:
+            if not u.get("accountEnabled", True):
+                return self._skip(
+                    u,
+                    out,
+                    shadow,
+                    "NotActive",
+                    "The user is disabled in the source; a disabled user is not provisioned.",
+                )
+            out.steps.append(
+                Step(
+                    "EntrySynchronizationAdd",
+                    StepType.MATCHING,
+                    Status.SUCCESS,
+                    f"User '{u.get('userPrincipalName')}' will be created in Azure Active Directory (target tenant) (User is active and assigned in Azure Active Directory, but no matching User was found in Azure Active Directory (target tenant))",
+                )
+            )
+            return self._planned(CREATE, u, out, shadow, None, anchor, mapped_create)
+        mapped = mapping.map_user(u, self.compiled, creating=False, context=self._map_context())
+        current = shadow.exported if linked else {k: target.get(k) for k in mapped.attributes}
+        changes = mapping.diff(mapped.attributes, current)
+        p = self._planned(UPDATE, u, out, shadow, target["id"], anchor, mapped)
+        p.changes = changes
+        out.steps.append(
+            Step(
+                "EntrySynchronizationUpdate",
+                StepType.MATCHING,
+                Status.SUCCESS,
+                f"User '{u.get('userPrincipalName')}' matched User '{target['id']}' in Azure Active Directory (target tenant)",
+            )
+        )
+        if not changes and linked:
+            out.skip_reason = "RedundantExport"
+            out.steps.append(
+                Step(
+                    "EntrySynchronizationSkip",
+                    StepType.EXPORT,
+                    Status.SKIPPED,
+                    "The state of the user in both the source and target systems already match. No change was exported.",
+                    {"SkipReason": "RedundantExport"},
+                )
+            )
+            p.kind = SKIP
+            return p
+        if changes.get("accountEnabled", (None, None))[1] is False:
+            p.kind = DISABLE
+            out.action = Action.DISABLE
+        return p
+
+    def _planned(
+        self,
+        kind: str,
+        u: dict,
+        out: ObjectOutcome,
+        shadow: Shadow | None,
+        target_id: str | None,
+        anchor: str,
+        mapped: Any,
+    ) -> Planned:
+        out.action = {CREATE: Action.CREATE, RESTORE: Action.CREATE, UPDATE: Action.UPDATE}.get(
+            kind, Action.OTHER
+        )
+        return Planned(kind, u, out, shadow, target_id, anchor, mapped.anchor, dict(mapped.attributes))
+
+    def _skip(
+        self, u: dict, out: ObjectOutcome, shadow: Shadow | None, reason: str, description: str
+    ) -> Planned:
+        out.skip_reason = reason
+        out.steps.append(
+            Step(
+                "EntrySynchronizationSkip",
+                StepType.PROCESSING,
+                Status.SKIPPED,
+                description,
+                {"SkipReason": reason},
+            )
+        )
+        return Planned(SKIP, u, out, shadow)
+
+    def _fail(self, u: dict, out: ObjectOutcome, shadow: Shadow | None, code: str, reason: str) -> Planned:
+        out.status = Status.FAILURE
+        out.error_code, out.error_reason = code, reason
+        return Planned(FAIL, u, out, shadow)
+
+    def _deprovision(self, u: dict, out: ObjectOutcome, shadow: Shadow, why: str) -> Planned:
+        if not self.job.safety.delete_action:
+            return self._skip(
+                u,
+                out,
+                shadow,
+                "DeleteActionDisabled",
+                f"The User {why}, but the Delete target object action is disabled.",
+            )
+        out.action = Action.DELETE
+        out.target_id = shadow.target_id
+        out.steps.append(
+            Step(
+                "EntryExportDelete",
+                StepType.EXPORT,
+                Status.SUCCESS,
+                f"The User {why}; it will be soft-deleted in Azure Active Directory (target tenant).",
+            )
+        )
+        return Planned(DELETE, u, out, shadow, shadow.target_id)
+
+    def _hold_deletes(self, plan: list[Planned], force: bool) -> int:
+        """Accidental-deletion prevention: hold every delete and disable of a cycle reaching the threshold."""
+        threshold = self.job.safety.deletion_threshold
+        risky = [p for p in plan if p.kind in (DELETE, DISABLE)]
+        if threshold is None or force or len(risky) < threshold:
+            return 0
+        for p in risky:
+            p.kind = SKIP
+            p.outcome.action = Action.STAGED_DELETE
+            p.outcome.status = Status.SKIPPED
+            p.outcome.skip_reason = "TooManyDeletes"
+            p.outcome.steps.append(
+                Step(
+                    "EntryExportStagedDelete",
+                    StepType.EXPORT,
+                    Status.SKIPPED,
+                    f"The change is held: this cycle would delete or disable {len(risky)} users, at or above the accidental-deletion threshold of {threshold}.",
+                )
+            )
+            self.state.stage(p.source["id"], p.target_id, "TooManyDeletes")
+        return len(risky)
+
+    # -- matching helpers --------------------------------------------------------------------
+
+    def _map_context(self) -> mapping.MapContext:
+        return mapping.MapContext(target_domain=self._target_domain())
+
+    def _target_domain(self) -> str:
+        if self._domain is None:
+            org = self.target.get("/organization")["value"][0]
+            self._domain = next(d["name"] for d in org["verifiedDomains"] if d.get("isInitial"))
+        return self._domain
+
+    def _anchor(self, u: dict[str, Any], mapped: Any) -> str:
+        if self.job.anchor.kind is AnchorKind.ALTERNATIVE_SECURITY_ID:
+            value = mapped.anchor
+            if isinstance(value, list) and value and isinstance(value[0], dict):
+                return str(value[0].get("key"))
+            if isinstance(value, dict):
+                return str(value.get("key"))
+            return str(value) if value is not None else base64.b64encode(u["id"].encode()).decode()
+        return f"ccsync:{self.job.source.tenant_id}:{u['id']}"
+
+    def _anchor_property(self) -> str:
+        if self.job.anchor.kind is AnchorKind.ALTERNATIVE_SECURITY_ID:
+            return "alternativeSecurityIds"
+        return f"onPremisesExtensionAttributes/extensionAttribute{self.job.anchor.extension_attribute}"
+
+    def _anchor_of_target(self, t: dict[str, Any]) -> str | None:
+        if self.job.anchor.kind is AnchorKind.ALTERNATIVE_SECURITY_ID:
+            ids = t.get("alternativeSecurityIds") or []
+            return str(ids[0].get("key")) if ids else None
+        ext = t.get("onPremisesExtensionAttributes") or {}
+        return ext.get(f"extensionAttribute{self.job.anchor.extension_attribute}")
+
+    def _target_select(self) -> str:
+        attrs = {
+            m.target for m in self.job.mappings if m.target not in ("IsSoftDeleted", "alternativeSecurityIds")
+        }
+        attrs |= {"id", "userPrincipalName", "userType", "creationType"}
+        attrs.add(
+            "alternativeSecurityIds"
+            if self.job.anchor.kind is AnchorKind.ALTERNATIVE_SECURITY_ID
+            else "onPremisesExtensionAttributes"
+        )
+        return ",".join(sorted(attrs))
+
+    def _target_index(self) -> dict[str, list[dict[str, Any]]]:
+        """Anchor → target users, read once per initial cycle (B2B users only: internal users never match)."""
+        index: dict[str, list[dict[str, Any]]] = {}
+        for page in self.target.pages(
+            "/users",
+            {"$select": self._target_select(), "$top": "999", "$filter": "creationType eq 'Invitation'"},
+        ):
+            for t in page:
+                a = self._anchor_of_target(t)
+                if a:
+                    index.setdefault(a, []).append(t)
+        return index
+
+    def _find_targets(self, anchor: str, index: dict[str, list[dict]] | None) -> list[dict[str, Any]]:
+        if index is not None:
+            return index.get(anchor, [])
+        if self.job.anchor.kind is AnchorKind.ALTERNATIVE_SECURITY_ID:
+            flt = f"alternativeSecurityIds/any(x:x/key eq '{anchor}')"
+            found = self.target.list_all("/users", {"$filter": flt, "$select": self._target_select()})
+        else:
+            flt = f"{self._anchor_property()} eq '{anchor}'"
+            found = self.target.list_all(
+                "/users",
+                {"$filter": flt, "$count": "true", "$select": self._target_select()},
+                {"ConsistencyLevel": "eventual"},
+            )
+        return [
+            t
+            for t in found
+            if t.get("creationType") == "Invitation" or "#EXT#" in (t.get("userPrincipalName") or "")
+        ]
+
+    # -- export ------------------------------------------------------------------------------
+
+    def _export(self, p: Planned) -> None:
+        t0 = time.perf_counter()
+        now = _iso(self.clock.now())
+        sid = p.source["id"]
+        try:
+            if p.kind == CREATE:
+                self._create(p, now)
+            elif p.kind in (UPDATE, DISABLE):
+                if p.changes:
+                    self.target.patch(f"/users/{p.target_id}", {k: new for k, (_, new) in p.changes.items()})
+                p.outcome.modified = [(k, old, new) for k, (old, new) in p.changes.items()]
+                exported = dict(p.shadow.exported if p.shadow else {})
+                exported.update(p.attributes)
+                self.state.put_shadow(
+                    Shadow(
+                        sid,
+                        p.target_id,
+                        p.anchor,
+                        "linked",
+                        exported,
+                        p.attributes.get("accountEnabled") is False,
+                        p.source.get("userPrincipalName"),
+                    ),
+                    now,
+                )
+                p.outcome.target_id = p.target_id
+                p.outcome.status = Status.SUCCESS
+                p.outcome.steps.append(
+                    Step(
+                        "EntryExportUpdate",
+                        StepType.EXPORT,
+                        Status.SUCCESS,
+                        f"User '{p.source.get('userPrincipalName')}' was updated in Azure Active Directory (target tenant)",
+                    )
+                )
+            elif p.kind == DELETE:
+                try:
+                    self.target.delete(f"/users/{p.target_id}")
+                except NotFoundError:
+                    pass  # already gone (a target admin deleted it): nothing left to deprovision
+                assert p.shadow is not None
+                self.state.put_shadow(
+                    Shadow(
+                        sid,
+                        p.target_id,
+                        p.shadow.anchor,
+                        "deprovisioned",
+                        p.shadow.exported,
+                        p.shadow.disabled,
+                        p.shadow.source_upn,
+                    ),
+                    now,
+                )
+                p.outcome.status = Status.SUCCESS
+            elif p.kind == RESTORE:
+                try:
+                    self.target.post(f"/directory/deletedItems/{p.target_id}/restore", {})
+                except NotFoundError:
+                    p.kind = CREATE  # purged, or removed for good by a target admin: create it again
+                    self._create(p, now)
+                    return
+                p.changes = mapping.diff(p.attributes, p.shadow.exported if p.shadow else {})
+                if p.changes:
+                    self.target.patch(f"/users/{p.target_id}", {k: new for k, (_, new) in p.changes.items()})
+                self.state.put_shadow(
+                    Shadow(
+                        sid,
+                        p.target_id,
+                        p.anchor,
+                        "linked",
+                        dict(p.attributes),
+                        False,
+                        p.source.get("userPrincipalName"),
+                    ),
+                    now,
+                )
+                p.outcome.target_id = p.target_id
+                p.outcome.status = Status.SUCCESS
+                p.outcome.steps.append(
+                    Step(
+                        "EntryExportUpdate",
+                        StepType.EXPORT,
+                        Status.SUCCESS,
+                        f"User '{p.source.get('userPrincipalName')}' was restored in Azure Active Directory (target tenant)",
+                    )
+                )
+            else:
+                return
+            self.state.clear_escrow(sid)
+        except GraphApiError as exc:
+            p.outcome.status = Status.FAILURE
+            p.outcome.error_code = exc.code
+            p.outcome.error_reason = exc.message
+            p.outcome.steps.append(
+                Step(
+                    "EntryExportError",
+                    StepType.EXPORT,
+                    Status.FAILURE,
+                    f"Failed to export User '{p.source.get('userPrincipalName')}': {exc.message}",
+                )
+            )
+            self.state.escrow(sid, exc.code, exc.message, now)
+        finally:
+            p.outcome.duration_ms = int((time.perf_counter() - t0) * 1000)
+
+    def _create(self, p: Planned, now: str) -> None:
+        sid = p.source["id"]
+        upn = p.source.get("userPrincipalName") or ""
+        # the intent first: a crash between the invitation and the link is healed on resume
+        self.state.put_shadow(Shadow(sid, None, p.anchor, "creating", {}, False, upn), now)
+        invited = self.target.post(
+            "/invitations",
+            {
+                "invitedUserEmailAddress": upn,
+                "inviteRedirectUrl": INVITE_REDIRECT,
+                "sendInvitationMessage": False,
+                "invitedUserType": p.attributes.get("userType", "Member"),
+                "invitedUserDisplayName": p.attributes.get("displayName"),
+            },
+        )
+        tid = invited["invitedUser"]["id"]
+        body = {k: v for k, v in p.attributes.items() if k not in ("userPrincipalName",)}
+        if self.job.anchor.kind is AnchorKind.ALTERNATIVE_SECURITY_ID:
+            body["alternativeSecurityIds"] = (
+                p.anchor_value
+                if isinstance(p.anchor_value, list)
+                else [{"type": 5, "identityProvider": None, "key": p.anchor}]
+            )
+        else:
+            body["onPremisesExtensionAttributes"] = {
+                f"extensionAttribute{self.job.anchor.extension_attribute}": p.anchor
+            }
+        self.target.patch(f"/users/{tid}", body)
+        self.state.put_shadow(
+            Shadow(
+                sid,
+                tid,
+                p.anchor,
+                "linked",
+                dict(p.attributes),
+                p.attributes.get("accountEnabled") is False,
+                upn,
+            ),
+            now,
+        )
+        p.target_id = tid
+        p.outcome.target_id = tid
+        p.outcome.target_name = p.attributes.get("displayName")
+        p.outcome.status = Status.SUCCESS
+        p.outcome.modified = [(k, None, v) for k, v in sorted(p.attributes.items())]
+        p.outcome.steps.append(
+            Step(
+                "EntryExportAdd",
+                StepType.EXPORT,
+                Status.SUCCESS,
+                f"User '{upn}' was created in Azure Active Directory (target tenant)",
+            )
+        )
+
+
+def _import_details(u: dict[str, Any]) -> dict[str, str]:
+    keys = ("accountEnabled", "department", "displayName", "mailNickname", "userPrincipalName", "netId")
+    details = {k: str(u.get(k)) for k in keys if u.get(k) is not None}
+    details["objectId"] = u["id"]
+    return details
+
+
+def outcomes(plan: Iterable[Planned]) -> list[ObjectOutcome]:
+    return [p.outcome for p in plan]
