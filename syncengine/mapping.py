@@ -19,19 +19,15 @@ and ``IsSoftDeleted`` are returned beside the attributes, never among them.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
-from syncengine.expressions import (
-    IGNORE_FLOW,
-    CompiledExpression,
-    EvalContext,
-    ExpressionError,
-    ExpressionSyntaxError,
-    compile,
-)
-from syncengine.model import AttributeMapping, ApplyOn, FilterGroup, MappingKind
+from syncengine.expressions import IGNORE_FLOW, EvalContext, ExpressionError
+from syncengine.expressions import compile as compile_expression
+from syncengine.expressions.values import resolve_attribute
+from syncengine.model import ApplyOn, AttributeMapping, FilterGroup, MappingKind
 
 #: Graph's code for a refused synchronization schema (reference §2.6, §3.3).
 SCHEMA_INVALID = "schemaInvalid"
@@ -39,6 +35,8 @@ SCHEMA_INVALID = "schemaInvalid"
 SINGLE_VALUE_ONLY = "SchemaPropertyCanOnlyAcceptValue"
 #: An expression failed on one source object (our code; the service's per-object code is undocumented).
 EXPRESSION_FAILED = "ExpressionEvaluationFailed"
+
+_EXTENSION_ATTRIBUTE = re.compile(r"extensionAttribute(?:[1-9]|1[0-5])", re.IGNORECASE)
 
 ANCHOR_TARGET = "alternativeSecurityIds"
 SOFT_DELETE_TARGET = "IsSoftDeleted"
@@ -124,12 +122,21 @@ class MappingError(Exception):
 # -- compiling -------------------------------------------------------------------------------------
 
 
+class _Expression(Protocol):
+    """What mapping uses of a compiled expression."""
+
+    @property
+    def attributes(self) -> frozenset[str] | tuple[str, ...]: ...
+
+    def evaluate(self, source: Mapping[str, Any], context: EvalContext) -> Any: ...
+
+
 @dataclass(frozen=True)
 class CompiledMapping:
     """One mapping ready to run: its expression parsed once."""
 
     mapping: AttributeMapping
-    expression: CompiledExpression | None = None
+    expression: _Expression | None = None
 
     @property
     def target(self) -> str:
@@ -157,7 +164,7 @@ def _compile_one(mapping: AttributeMapping) -> CompiledMapping:
             f"expressions are limited to {MAX_EXPRESSION_LENGTH:,} characters.",
         )
     try:
-        return CompiledMapping(mapping, compile(text))
+        return CompiledMapping(mapping, compile_expression(text))
     except ExpressionError as e:
         column = getattr(e, "column", None)
         where = f" (column {column})" if column is not None and "column" not in e.message else ""
@@ -212,10 +219,8 @@ def source_attributes(
         names.update(clause.attribute for clause in group.clauses)
     out = set()
     for name in names - ENGINE_ATTRIBUTES:
-        if name.startswith("extensionAttribute") and name[len("extensionAttribute") :].isdigit():
-            out.add("onPremisesExtensionAttributes")
-        else:
-            out.add(name)
+        head = name.split(".", 1)[0]
+        out.add("onPremisesExtensionAttributes" if _EXTENSION_ATTRIBUTE.fullmatch(head) else head)
     return frozenset(out)
 
 
@@ -252,9 +257,7 @@ def validate_mappings(
         if target in FORBIDDEN_TARGETS:
             raise MappingError(SCHEMA_INVALID, f"'{target}' cannot be a target: {FORBIDDEN_TARGETS[target]}.")
         if target == ANCHOR_TARGET and mapping.matching_priority == 0:
-            raise MappingError(
-                SCHEMA_INVALID, f"'{ANCHOR_TARGET}' is written only by the matching mapping."
-            )
+            raise MappingError(SCHEMA_INVALID, f"'{ANCHOR_TARGET}' is written only by the matching mapping.")
         if mapping.kind in (MappingKind.DIRECT, MappingKind.CONSTANT) and mapping.source is None:
             raise MappingError(
                 SCHEMA_INVALID, f"The {mapping.kind.value} mapping to '{target}' has no source value."
@@ -294,27 +297,15 @@ def _is_null(value: Any) -> bool:
     return value is None or (isinstance(value, str | list | tuple | dict) and len(value) == 0)
 
 
-def _source_value(user: Mapping[str, Any], name: str) -> Any:
-    if name in user:
-        return user[name]
-    if name.startswith("extensionAttribute"):
-        extensions = user.get("onPremisesExtensionAttributes")
-        if isinstance(extensions, Mapping):
-            return extensions.get(name)
-    return None
-
-
 def _raw_value(entry: CompiledMapping, user: Mapping[str, Any], context: MapContext) -> Any:
     mapping = entry.mapping
     if mapping.kind is MappingKind.DIRECT:
-        return _source_value(user, mapping.source or "")
+        return resolve_attribute(user, mapping.source or "")
     if mapping.kind is MappingKind.CONSTANT:
         return mapping.source
     if mapping.kind is MappingKind.EXPRESSION and entry.expression is not None:
         try:
             return entry.expression.evaluate(user, context.evaluation)
-        except ExpressionSyntaxError:
-            raise
         except ExpressionError as e:
             raise MappingError(
                 EXPRESSION_FAILED, f"The expression mapped to '{mapping.target}' failed: {e.message}"

@@ -22,6 +22,7 @@ from typing import Any
 
 from syncengine.client import GraphClient
 from syncengine.errors import NotFoundError
+from syncengine.expressions.values import resolve_attribute
 from syncengine.model import FilterClause, FilterGroup, FilterOperator, ScopeConfig
 
 log = logging.getLogger(__name__)
@@ -109,7 +110,6 @@ _NAMED_UNSUPPORTED = {
     "manager": "manager is a reference attribute and cannot be used in scoping filters",
 }
 
-_EXTENSION_ATTRIBUTE = re.compile(r"^extensionAttribute(1[0-5]|[1-9])$")
 _EXTERNAL_ISSUERS = frozenset({"externalazuread", "microsoftaccount", "mail"})
 
 
@@ -121,14 +121,8 @@ class ScopeConfigError(ValueError):
 
 
 def attribute_value(user: Mapping[str, Any], name: str) -> Any:
-    """A source attribute's value; ``extensionAttributeN`` also from ``onPremisesExtensionAttributes``."""
-    if name in user:
-        return user[name]
-    if _EXTENSION_ATTRIBUTE.match(name):
-        extensions = user.get("onPremisesExtensionAttributes")
-        if isinstance(extensions, Mapping):
-            return extensions.get(name)
-    return None
+    """A source attribute's value, looked up as expressions look it up (``extensionAttributeN`` too)."""
+    return resolve_attribute(user, name)
 
 
 def is_null(value: Any) -> bool:

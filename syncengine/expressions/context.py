@@ -42,8 +42,7 @@ class EvalContext:
         cls, seed: int, now: datetime, unique_check: Callable[[str], bool] | None = None
     ) -> EvalContext:
         """A context whose GUIDs and random strings follow ``seed`` and whose clock stands at ``now``."""
-        return cls(now=now, guid_factory=seeded_guid_factory(seed), unique_check=unique_check,
-                   rng=random.Random(seed))  # fmt: skip
+        return cls(now, seeded_guid_factory(seed), unique_check, random.Random(seed))
 
     def current_time(self) -> datetime:
         """``now`` in UTC (a naive ``now`` is taken as UTC)."""
