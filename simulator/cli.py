@@ -61,6 +61,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True)
     _up_parser(sub)
+    from syncengine.cli import add_parser as add_sync_parser
+
+    add_sync_parser(sub)
     d = sub.add_parser("demo", help="the main job: start the simulator and exercise it with real clients")
     d.add_argument("--seed", type=int, default=42)
     return parser
@@ -72,6 +75,10 @@ def main(argv: list[str] | None = None) -> int:
     console = Console()
     if args.command == "up":
         return cmd_up(args, console)
+    if args.command == "sync":
+        from syncengine.cli import main as sync_main
+
+        return sync_main(args, console)
     if args.command == "demo":
         from simulator.demo import run_demo
 

@@ -136,7 +136,7 @@ class Invocation:
     def integer(self, index: int) -> int | None:
         return as_int(self.value(index), self._what(index))
 
-    def datetime(self, index: int) -> datetime | None:
+    def date(self, index: int) -> datetime | None:
         return as_datetime(self.value(index), self._what(index))
 
     def fail(self, message: str) -> ExpressionEvaluationError:

@@ -1,0 +1,192 @@
+"""``ccsync sync validate|plan|run|status --config job.toml``: the engine from the command line."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from syncengine.client import GraphClient
+from syncengine.clock import RealClock
+from syncengine.config import ConfigError, LoadedJob, endpoints_document, load_job
+from syncengine.http_backend import HttpGraph, clouds_from_endpoints
+from syncengine.state import EngineState, StateError
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("sync", help="run a synchronization job (TOML) against the simulator or real tenants")
+    verbs = p.add_subparsers(dest="verb", required=True)
+    for verb, text in (
+        ("validate", "check the job file, the cloud pair, both tenants' policies and licences"),
+        ("plan", "show what a cycle would do, writing nothing"),
+        ("run", "run cycles"),
+        ("status", "show the job's state: links, escrows, held deletes, recent cycles"),
+    ):
+        v = verbs.add_parser(verb, help=text)
+        v.add_argument("--config", required=True, type=Path, help="the job file (TOML)")
+        if verb == "run":
+            v.add_argument("--once", action="store_true", help="one cycle, then exit (default)")
+            v.add_argument(
+                "--cycles", type=int, default=1, help="run N cycles, 40 minutes apart unless --interval"
+            )
+            v.add_argument(
+                "--interval", type=float, default=2400.0, help="seconds between cycles (default 2400)"
+            )
+            v.add_argument(
+                "--force-deletes", action="store_true", help="release deletes held by the deletion threshold"
+            )
+        if verb in ("run", "plan"):
+            v.add_argument("--json", action="store_true", help="print the cycle report as JSON")
+
+
+def main(args: argparse.Namespace, console: Console) -> int:
+    try:
+        loaded = load_job(args.config)
+    except ConfigError as exc:
+        console.print(f"[red]{exc}[/red]")
+        return 2
+    backend = _backend(loaded)
+    source = GraphClient(backend, loaded.job.source)
+    target = GraphClient(backend, loaded.job.target)
+    try:
+        state = EngineState(loaded.state_path, loaded.job.name)
+    except StateError as exc:
+        console.print(f"[red]{exc}[/red]")
+        return 2
+    try:
+        return _VERBS[args.verb](args, console, loaded, source, target, state)
+    finally:
+        state.close()
+        backend.close()
+
+
+def _backend(loaded: LoadedJob) -> HttpGraph:
+    if loaded.endpoints_path:
+        doc = endpoints_document(loaded.endpoints_path)
+        return HttpGraph(loaded.secrets, clouds_from_endpoints(doc), ca_bundle=doc["ca_bundle"])
+    return HttpGraph(loaded.secrets)
+
+
+def _cycle(loaded: LoadedJob, source: GraphClient, target: GraphClient, state: EngineState):  # noqa: ANN202
+    from syncengine.cycle import Cycle
+
+    return Cycle(loaded.job, source, target, state, RealClock())
+
+
+def _validate(
+    args: argparse.Namespace,
+    console: Console,
+    loaded: LoadedJob,
+    source: GraphClient,
+    target: GraphClient,
+    state: EngineState,
+) -> int:
+    from syncengine import preflight
+
+    job = loaded.job
+    console.print(
+        f"job [bold]{job.name}[/bold]: {job.source.cloud} {job.source.tenant_id} → {job.target.cloud} {job.target.tenant_id}"
+    )
+    failures = [
+        f for f in [preflight.check_pair(job.source.cloud, job.target.cloud)] if f
+    ] or preflight.run_preflight(job, source, target)
+    if failures:
+        for f in failures:
+            console.print(f"[red]✗ {f.code}[/red] ({f.side}): {f.message}\n  fix: {f.fix}")
+        return 1
+    console.print(
+        "[green]✓ cloud pair, cross-tenant access policies and automatic redemption are in place[/green]"
+    )
+    return 0
+
+
+def _plan(
+    args: argparse.Namespace,
+    console: Console,
+    loaded: LoadedJob,
+    source: GraphClient,
+    target: GraphClient,
+    state: EngineState,
+) -> int:
+    result = _cycle(loaded, source, target, state).run(dry_run=True)
+    return _render(console, result, args.json, title="plan (nothing written)")
+
+
+def _run(
+    args: argparse.Namespace,
+    console: Console,
+    loaded: LoadedJob,
+    source: GraphClient,
+    target: GraphClient,
+    state: EngineState,
+) -> int:
+    cycle = _cycle(loaded, source, target, state)
+    cycles = 1 if args.once else max(1, args.cycles)
+    code = 0
+    for n in range(cycles):
+        result = cycle.run(force_deletes=args.force_deletes and n == 0)
+        code = max(code, _render(console, result, args.json, title=f"cycle {n + 1} of {cycles}"))
+        if n + 1 < cycles:
+            cycle.clock.sleep(args.interval)
+    return code
+
+
+def _status(
+    args: argparse.Namespace,
+    console: Console,
+    loaded: LoadedJob,
+    source: GraphClient,
+    target: GraphClient,
+    state: EngineState,
+) -> int:
+    t = Table(title=f"job {loaded.job.name}")
+    t.add_column("what")
+    t.add_column("value")
+    t.add_row("linked users", str(state.count_shadows("linked")))
+    t.add_row("deprovisioned", str(state.count_shadows("deprovisioned")))
+    t.add_row("escrows", str(len(state.escrows())))
+    t.add_row("held deletes", str(len(state.staged())))
+    t.add_row("watermark", "set" if state.watermark else "none (next cycle is initial)")
+    console.print(t)
+    for c in state.cycles(5):
+        r = c["report"] or {}
+        console.print(f"{c['began']} {c['kind']:<11} {r.get('state', 'running')}: {r.get('actions', {})}")
+    return 0
+
+
+def _render(console: Console, result: Any, as_json: bool, *, title: str) -> int:
+    report = result.report
+    if as_json:
+        console.print_json(json.dumps(report.to_dict()))
+    else:
+        t = Table(title=f"{title}: {report.kind} cycle, {report.state}")
+        t.add_column("action")
+        t.add_column("count", justify="right")
+        for action, n in sorted(report.actions.items()):
+            t.add_row(action, str(n))
+        console.print(t)
+        if report.skip_reasons:
+            console.print("skipped: " + ", ".join(f"{k} {v}" for k, v in sorted(report.skip_reasons.items())))
+        if report.errors:
+            console.print(
+                "[red]errors: " + ", ".join(f"{k} {v}" for k, v in sorted(report.errors.items())) + "[/red]"
+            )
+        if report.licence_warning:
+            console.print(f"[yellow]licence warning: {report.licence_warning}[/yellow]")
+        if report.quarantine:
+            console.print(
+                f"[red]quarantine: {report.quarantine}[/red] (release with: ccsync sync run --force-deletes)"
+            )
+        if report.failure:
+            console.print(f"[red]{report.failure['code']}: {report.failure['message']}[/red]")
+        console.print(
+            f"{report.imported} imported, {report.in_scope} in scope, {report.requests} Graph requests, {report.throttled} throttled, {report.duration_s} s"
+        )
+    return 1 if report.state in ("Failed",) else 0
+
+
+_VERBS = {"validate": _validate, "plan": _plan, "run": _run, "status": _status}
