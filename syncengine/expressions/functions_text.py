@@ -10,7 +10,6 @@ from __future__ import annotations
 import base64
 import re
 import unicodedata
-from typing import Any
 
 from .invocation import FunctionSpec, Invocation, Param
 from .values import as_text, flatten, is_null_or_empty
@@ -245,4 +244,3 @@ def _specs() -> list[FunctionSpec]:
 
 
 SPECS: tuple[FunctionSpec, ...] = tuple(_specs())
-_ = Any  # typing helper kept for signatures above
