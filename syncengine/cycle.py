@@ -169,7 +169,7 @@ class Cycle:
 
     def _import(self, report: CycleReport) -> tuple[list[dict[str, Any]], str, str]:
         """Source users changed since the watermark (all of them on an initial cycle)."""
-        select = sorted(mapping.source_attributes(self.job.mappings) | {"netId", "assignedLicenses"})
+        select = sorted(mapping.source_attributes(self.job.mappings, filter_groups=self.job.scope.filter_groups) | {"netId", "assignedLicenses"})
         kind = "incremental" if self.state.watermark else "initial"
         rnd = None
         if self.state.watermark:
@@ -192,6 +192,7 @@ class Cycle:
         previous = set(self.state.get_json("assigned") or [])
         extra = (previous ^ self._assigned) if kind == "incremental" else set()
         extra |= {sid for sid, *_ in self.state.escrows()}
+        extra |= {sid for sid, *_ in self.state.staged()}  # held deletes wait for a release
         for sid in sorted(extra - set(latest)):
             try:
                 latest[sid] = self.source.get(f"/users/{sid}", {"$select": ",".join(select)})

@@ -418,8 +418,7 @@ def run_preflight(job: JobConfig, source: GraphClient, target: GraphClient) -> l
         try:
             failure = check(ctx)
         except (AuthenticationError, PermissionDeniedError, TokenError) as exc:
-            assert side is not None
-            unreadable.add(side)
+            unreadable.add(str(side))
             failure = _unreadable(ctx.source if side == "source" else ctx.target, exc)
         if failure is not None:
             failures.append(failure)

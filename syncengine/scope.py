@@ -22,6 +22,7 @@ from typing import Any
 
 from syncengine.client import GraphClient
 from syncengine.errors import NotFoundError
+from syncengine.expressions.dotnet_regex import to_python_pattern
 from syncengine.expressions.values import resolve_attribute
 from syncengine.model import FilterClause, FilterGroup, FilterOperator, ScopeConfig
 
@@ -166,16 +167,17 @@ def _boolean(value: Any) -> bool | None:
 
 @functools.lru_cache(maxsize=256)
 def dotnet_regex(pattern: str) -> re.Pattern[str]:
-    """A .NET regular expression as a Python one: named groups ``(?<n>...)`` and ``\\k<n>`` translated."""
-    translated = re.sub(r"\(\?<([A-Za-z_][A-Za-z0-9_]*)>", r"(?P<\1>", pattern)
-    translated = re.sub(r"\\k<([A-Za-z_][A-Za-z0-9_]*)>", r"(?P=\1)", translated)
-    return re.compile(translated)
+    """A .NET regular expression compiled with Python's ``re``; ``ValueError`` when it can't be used."""
+    try:
+        return re.compile(to_python_pattern(pattern))
+    except re.error as e:
+        raise ValueError(str(e)) from e
 
 
 def _regex_search(pattern: str, text: str) -> bool:
     try:
         return dotnet_regex(pattern).search(text) is not None
-    except re.error:
+    except ValueError:
         return False
 
 
@@ -224,7 +226,7 @@ _BINARY: dict[FilterOperator, Callable[[Any, str], bool]] = {
 def _regex_valid(pattern: str) -> bool:
     try:
         dotnet_regex(pattern)
-    except re.error:
+    except ValueError:
         return False
     return True
 
@@ -307,7 +309,7 @@ def validate_filters(groups: Iterable[FilterGroup]) -> None:
             if clause.operator in _REGEX_OPERATORS:
                 try:
                     dotnet_regex(operand)
-                except re.error as e:
+                except ValueError as e:
                     raise ScopeConfigError(f"{where}: invalid regular expression: {e}.") from e
 
 

@@ -25,7 +25,7 @@ class Change(NamedTuple):
 class ChangeLog:
     """Append-only, version-numbered changes; old entries are dropped once no valid token can need them."""
 
-    __slots__ = ("version", "floor", "epoch", "_entries", "_versions", "clock")
+    __slots__ = ("version", "floor", "epoch", "_entries", "_versions", "clock", "recording")
 
     def __init__(self) -> None:
         #: Set by the store when the tenant joins it; entries are stamped with its time.
@@ -37,6 +37,8 @@ class ChangeLog:
         self.epoch = 1
         self._entries: list[Change] = []
         self._versions: list[int] = []
+        #: False while a tenant is seeded in bulk (``Tenant.seeding``): versions advance, nothing is kept.
+        self.recording = True
 
     def record(
         self,
@@ -48,6 +50,8 @@ class ChangeLog:
         member_type: str | None = None,
     ) -> int:
         self.version += 1
+        if not self.recording:
+            return self.version
         at = self.clock.timestamp() if self.clock is not None else 0.0
         self._entries.append(Change(self.version, at, kind, obj_id, op, props, member_id, member_type))
         self._versions.append(self.version)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import sys
 import threading
 from datetime import datetime
 from pathlib import Path
@@ -17,7 +18,8 @@ from typing import TYPE_CHECKING, Any
 
 from simulator.directory.changes import Change, ChangeLog
 from simulator.directory.collection import Collection
-from simulator.directory.tenant import _COLLECTIONS, AppCredential, Tenant
+from simulator.directory.record import plain
+from simulator.directory.tenant import _COLLECTIONS, AppCredential, Tenant, stored_object
 
 if TYPE_CHECKING:
     from simulator.directory.store import Store
@@ -43,7 +45,7 @@ class JournalError(RuntimeError):
 
 
 def _dumps(obj: Any) -> str:
-    return json.dumps(obj, separators=(",", ":"), ensure_ascii=False)
+    return json.dumps(obj, separators=(",", ":"), ensure_ascii=False, default=plain)
 
 
 def _change_row(c: Change) -> str:
@@ -159,21 +161,23 @@ class Journal:
         t.cross_tenant_default = d["crossTenantDefault"]
         t.partners = d["partners"]
         t.identity_sync = d["identitySync"]
+        shared: dict[str, Any] = {}
         for name in _COLLECTIONS:
             rows = self._db.execute(
                 "SELECT seq, doc FROM objects WHERE tenant=? AND coll=? ORDER BY seq", (t.id, name)
-            ).fetchall()
-            setattr(t, name, Collection.restore([(seq, json.loads(doc)) for seq, doc in rows]))
+            )
+            coll = Collection.restore(
+                [(seq, stored_object(name, json.loads(doc), shared)) for seq, doc in rows]
+            )
+            setattr(t, name, coll)
         for g in t.groups.items:
             t.members[g] = {}
         for grp, member, typ in self._db.execute(
             "SELECT grp, member, type FROM members WHERE tenant=? ORDER BY rowid", (t.id,)
         ):
-            t.members.setdefault(grp, {})[member] = typ
-        t.upn_index = {u["userPrincipalName"].lower(): u["id"] for u in t.users.values()}
-        for u in t.users.values():
-            for lic in u.get("assignedLicenses", ()):
-                t.consumed_units[lic["skuId"]] = t.consumed_units.get(lic["skuId"], 0) + 1
+            t.members.setdefault(grp, {})[member] = sys.intern(typ)  # one string per type, not per row
+        t.index_upns()
+        t.count_licences()
         log_meta = d["changeLog"]
         entries = [
             [v, *json.loads(doc)]

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
@@ -9,6 +12,7 @@ from typing import Any
 from simulator.clouds import Cloud
 from simulator.directory.changes import ChangeLog
 from simulator.directory.collection import Collection, Obj
+from simulator.directory.record import UserRecord
 
 
 @dataclass
@@ -29,6 +33,17 @@ class AppCredential:
 
 
 _COLLECTIONS = ("users", "groups", "applications", "service_principals", "deleted", "app_role_assignments")
+_USER_TYPE = "#microsoft.graph.user"
+
+
+def stored_object(collection: str, obj: dict[str, Any], shared: dict[str, Any] | None = None) -> Obj:
+    """An object read back from JSON as the collection ``collection`` stores it: users as records.
+
+    ``shared`` pools equal values across one load (see ``UserRecord.from_json``).
+    """
+    if collection == "users" or (collection == "deleted" and obj.get("@odata.type") == _USER_TYPE):
+        return UserRecord.from_json(obj, shared)
+    return obj
 
 
 class Tenant:
@@ -75,6 +90,47 @@ class Tenant:
         self.identity_sync: dict[str, dict[str, Any]] = {}
         #: users and groups changes, for delta queries.
         self.changes = ChangeLog()
+
+    @contextmanager
+    def seeding(self) -> Iterator[Tenant]:
+        """Populate this tenant in bulk, before it joins a store: no change-log entries, no dirty marks.
+
+        Seeded objects are the tenant's starting state: a first delta round enumerates them anyway,
+        and the journal writes a tenant it has not seen in full. Recording them would allocate, for a
+        million users, ~3 million change entries and a million dirty ids only to drop them, and the
+        freed memory would stay in the process.
+        """
+        if self.changes.clock is not None:
+            raise RuntimeError("a tenant is seeded in bulk only before it joins a store")
+        colls = [getattr(self, name) for name in _COLLECTIONS]
+        self.changes.recording = False
+        for c in colls:
+            c.tracking = False
+        try:
+            yield self
+        finally:
+            self.changes.recording = True
+            self.changes.forget()
+            for c in colls:
+                c.tracking = True
+                c.dirty.clear()
+
+    def index_upns(self) -> None:
+        """Rebuild ``upn_index`` from the users (after a load)."""
+        index: dict[str, str] = {}
+        for u in self.users.values():
+            upn = u["userPrincipalName"]
+            low = upn.lower()
+            index[upn if low == upn else low] = u["id"]  # no lower-cased copy of a lower-case UPN
+        self.upn_index = index
+
+    def count_licences(self) -> None:
+        """Rebuild ``consumed_units`` from the users' licences (after a load)."""
+        counts: dict[str, int] = {}
+        for u in self.users.values():
+            for lic in u.get("assignedLicenses", ()):
+                counts[lic["skuId"]] = counts.get(lic["skuId"], 0) + 1
+        self.consumed_units = counts
 
     # -- lookups -------------------------------------------------------------------------
 
@@ -136,15 +192,16 @@ class Tenant:
             datetime.fromisoformat(d["created"]),
         )
         t.domains = list(d["domains"])
+        shared: dict[str, Any] = {}
         for name in _COLLECTIONS:
-            setattr(t, name, Collection.load(d["collections"].get(name, [])))
-        t.members = {g: dict(m) for g, m in d["members"].items()}
+            objs = d["collections"].get(name, [])
+            setattr(t, name, Collection.load([stored_object(name, o, shared) for o in objs]))
+        # one string per member type, not one per membership as JSON gives
+        t.members = {g: {m: sys.intern(typ) for m, typ in ms.items()} for g, ms in d["members"].items()}
         t.subscribed_skus = dict(d["subscribedSkus"])
         t.apps = {a["client_id"]: AppCredential(**a) for a in d["apps"]}
-        t.upn_index = {u["userPrincipalName"].lower(): u["id"] for u in t.users.values()}
-        for u in t.users.values():
-            for lic in u.get("assignedLicenses", ()):
-                t.consumed_units[lic["skuId"]] = t.consumed_units.get(lic["skuId"], 0) + 1
+        t.index_upns()
+        t.count_licences()
         t.cross_tenant_policy = d["crossTenantPolicy"]
         t.cross_tenant_default = d["crossTenantDefault"]
         t.partners = d["partners"]

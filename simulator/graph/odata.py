@@ -355,7 +355,7 @@ def _value_getter(prop: str) -> Callable[[dict[str, Any]], Any]:
 
     def get(o: Any) -> Any:
         for s in segments:
-            o = o.get(s) if isinstance(o, dict) else None
+            o = o.get(s) if isinstance(o, Mapping) else None
         return o
 
     return get

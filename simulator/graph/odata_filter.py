@@ -9,7 +9,7 @@ every object of a large tenant: literals are normalized once, strings compared l
 from __future__ import annotations
 
 import operator
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -185,13 +185,14 @@ def _getter(segments: tuple[str, ...]) -> Getter:
         (name,) = segments
 
         def get1(o: Any) -> Any:
-            return o.get(name) if o.__class__ is dict or isinstance(o, dict) else None
+            # stored users are UserRecords (a Mapping), nested values and other objects dicts
+            return o.get(name) if o.__class__ is dict or isinstance(o, Mapping) else None
 
         return get1
 
     def get_path(o: Any) -> Any:
         for s in segments:
-            if not isinstance(o, dict):
+            if not isinstance(o, Mapping):
                 return None
             o = o.get(s)
         return o

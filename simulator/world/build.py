@@ -9,7 +9,7 @@ from __future__ import annotations
 import gc
 import random
 import string
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from types import MappingProxyType
@@ -18,7 +18,7 @@ from typing import Any
 from simulator.clouds import Cloud
 from simulator.directory.apps import register_app
 from simulator.directory.collection import Obj
-from simulator.directory.groups import add_member, create_group
+from simulator.directory.groups import create_group
 from simulator.directory.policies import init_policies
 from simulator.directory.store import Store
 from simulator.directory.tenant import Tenant
@@ -35,6 +35,7 @@ from simulator.world.spec import (
     DEFAULT_SEED,
     AppSpec,
     GroupSpec,
+    LicenceSpec,
     Share,
     TenantSpec,
     WorldError,
@@ -60,6 +61,7 @@ SEED_DEFAULT_GROUPS: tuple[Mapping[str, str], ...] = tuple(
     )
 )
 _SECRET_ALPHABET = string.ascii_letters + string.digits + "_-.~"
+_USER_TYPE = "#microsoft.graph.user"
 
 
 @contextmanager
@@ -165,7 +167,21 @@ def _build_tenant(spec: TenantSpec, seed: int, now: datetime, people: PeopleCach
     generated_id = new_id(rng)
     created = now - timedelta(days=3 * 365 + rng.randrange(5 * 365), seconds=rng.randrange(86400))
     tenant = Tenant(spec.id or generated_id, spec.cloud, spec.flavor, spec.name, spec.domain, created)
-    init_policies(tenant)
+    # Seeded objects are the tenant's starting state: no change-log entries, no dirty marks.
+    with tenant.seeding():
+        init_policies(tenant)
+        _populate(tenant, spec, stream, now, created, people)
+    return tenant
+
+
+def _populate(
+    tenant: Tenant,
+    spec: TenantSpec,
+    stream: Callable[[str], random.Random],
+    now: datetime,
+    created: datetime,
+    people: PeopleCache,
+) -> None:
     pools = people.get(spec.locale)
     taken: dict[str, int] = {}
     members = [
@@ -193,9 +209,6 @@ def _build_tenant(spec: TenantSpec, seed: int, now: datetime, people: PeopleCach
     app_rng = stream("apps")
     for a in spec.apps:
         _app(tenant, a, app_rng, now)
-    # Seeded objects are the tenant's starting state: a first delta round enumerates them anyway.
-    tenant.changes.forget()
-    return tenant
 
 
 def _check_free(store: Store, tenant_id: str | None, domain: str, where: str) -> None:
@@ -209,7 +222,7 @@ def _check_free(store: Store, tenant_id: str | None, domain: str, where: str) ->
 
 def _license(tenant: Tenant, spec: TenantSpec, members: list[Obj], rng: random.Random, now: datetime) -> None:
     """Assign each licence bundle to its share of members (disjoint), and buy the units (+10 %)."""
-    counts = [lic.share.of(len(members)) for lic in spec.licences]
+    counts = _licence_counts(spec.licences, len(members))
     if sum(counts) > len(members):
         raise WorldError(
             f"{spec.where}: licences cover {sum(counts)} users but tenant '{spec.name}' has {len(members)}; "
@@ -222,13 +235,34 @@ def _license(tenant: Tenant, spec: TenantSpec, members: list[Obj], rng: random.R
     for lic, count in zip(spec.licences, counts, strict=True):
         for s in lic.skus:
             assigned[s.sku_id] = assigned.get(s.sku_id, 0) + count
+        # One list per bundle, shared by its users: the directory replaces a user's licences, never
+        # changes the list in place.
+        licences = [{"skuId": s.sku_id, "disabledPlans": []} for s in lic.skus]
         for k in order[start : start + count]:
-            set_licenses(
-                tenant, members[k], [{"skuId": s.sku_id, "disabledPlans": []} for s in lic.skus], now
-            )
+            set_licenses(tenant, members[k], licences, now)
         start += count
     for sku_id, n in assigned.items():
         tenant.subscribed_skus[sku_id] = max(1, n + (n + 9) // 10)
+
+
+def _licence_counts(licences: Iterable[LicenceSpec], total: int) -> list[int]:
+    """Members per bundle: counts as given; percentages rounded on their running sum.
+
+    Rounding each percentage on its own can cover more members than there are (10 users at 55 %, 15 %,
+    15 % and 5 %: 6 + 2 + 2 + 1 = 11); rounding the running sum gives 6 + 1 + 2 + 0 = 9, i.e. always
+    ``round(total × sum of percentages)``, never more than ``total``, and the same counts whenever
+    the shares come out whole.
+    """
+    counts = []
+    running = 0.0
+    for lic in licences:
+        if lic.share.count is not None:
+            counts.append(lic.share.count)
+            continue
+        before = Share(percent=running).of(total)
+        running += lic.share.percent or 0.0
+        counts.append(Share(percent=running).of(total) - before)
+    return counts
 
 
 def _group(
@@ -245,8 +279,11 @@ def _group(
         "createdDateTime": created.strftime("%Y-%m-%dT%H:%M:%SZ"),
     }
     group = create_group(tenant, body, now, object_id=gid, trusted=True)
+    # Seeded members are existing users of a security group, so add_member's checks cannot fail;
+    # writing them directly stores one shared member-type string instead of one per membership.
+    group_members = tenant.members[group["id"]]
     for uid in _group_members(tenant, spec, members, rng):
-        add_member(tenant, group, uid)
+        group_members[uid] = _USER_TYPE
 
 
 def _group_members(tenant: Tenant, spec: GroupSpec, members: list[Obj], rng: random.Random) -> Iterable[str]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import random
 import re
+import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -241,6 +242,11 @@ def iter_members(
     since_day = since.date().toordinal()
     employee_base = 100000 + int(draw() * 800000)
     disabled_cut = disabled_percent / 100.0
+    # Values many users share are one object each (interned, or from these caches): a million-user
+    # tenant holds ~5,000 hire dates and ~40,000 office rooms, not a million copies of each.
+    intern = sys.intern
+    hire_dates: dict[int, str] = {}
+    extension_attributes: dict[str, dict[str, str]] = {}
     for i in range(count):
         given, family, given_a, family_a = people.names[int(draw() * 2)]
         gi = int(draw() * len(given))
@@ -252,7 +258,7 @@ def iter_members(
         office = offices[int(draw() * len(offices))]
         hired = today - 7 - int(draw() * 5400)
         created = min(today - 1, max(since_day + int(draw() * 30), hired - int(draw() * 14)))
-        cost_centre = f"CC{dept_code[dept] + int(draw() * 20)}" if draw() < 0.7 else None
+        cost_centre = intern(f"CC{dept_code[dept] + int(draw() * 20)}") if draw() < 0.7 else None
         upn = f"{local}@{domain}"
         business_phone, mobile_phone = _phones(people, office, draw)
         body = {
@@ -269,8 +275,10 @@ def iter_members(
             "companyName": company,
             "employeeId": str(employee_base + i),
             "employeeType": "Contractor" if draw() < 0.08 else "Employee",
-            "employeeHireDate": f"{date.fromordinal(hired).isoformat()}T00:00:00Z",
-            "officeLocation": f"{office.code} {1 + int(draw() * 12)}/{1 + int(draw() * 6)}{int(draw() * 60):02d}",
+            "employeeHireDate": hire_dates.get(hired) or hire_dates.setdefault(hired, _day(hired)),
+            "officeLocation": intern(
+                f"{office.code} {1 + int(draw() * 12)}/{1 + int(draw() * 6)}{int(draw() * 60):02d}"
+            ),
             "streetAddress": office.street,
             "city": office.city,
             "state": office.state,
@@ -285,7 +293,11 @@ def iter_members(
         }
         if cost_centre is not None:
             # Stored sparse like the directory stores users: Graph output fills the other 14 with null.
-            body["onPremisesExtensionAttributes"] = {"extensionAttribute1": cost_centre}
+            # Shared by the users of a cost centre: the directory replaces the value, never edits it.
+            ext = extension_attributes.get(cost_centre)
+            if ext is None:
+                ext = extension_attributes[cost_centre] = {"extensionAttribute1": cost_centre}
+            body["onPremisesExtensionAttributes"] = ext
         yield new_id(rng), body
 
 
@@ -351,6 +363,10 @@ def _unique(base: str, taken: dict[str, int], before: str | None = None) -> str:
         return f"{base}{n + 1}"
     head, tail = base.split(before, 1)
     return f"{head}{n + 1}{before}{tail}"
+
+
+def _day(day: int) -> str:
+    return f"{date.fromordinal(day).isoformat()}T00:00:00Z"
 
 
 def _timestamp(day: int, second: int) -> str:

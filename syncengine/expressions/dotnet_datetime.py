@@ -17,26 +17,40 @@ from datetime import UTC, datetime, timedelta, timezone
 LOCAL = timezone(timedelta(0), "Local")
 DISPLAY_FORMAT = "M/d/yyyy h:mm:ss tt"
 
-MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
-          "October", "November", "December")  # fmt: skip
+MONTHS = tuple(
+    "January February March April May June July August September October November December".split()
+)
 DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 # Invariant-culture patterns of the one-letter standard format strings.
 _STANDARD = {
-    "d": "MM/dd/yyyy", "D": "dddd, dd MMMM yyyy", "f": "dddd, dd MMMM yyyy HH:mm",
-    "F": "dddd, dd MMMM yyyy HH:mm:ss", "g": "MM/dd/yyyy HH:mm", "G": "MM/dd/yyyy HH:mm:ss",
-    "m": "MMMM dd", "M": "MMMM dd", "o": "yyyy'-'MM'-'dd'T'HH':'mm':'ss'.'fffffffK",
-    "O": "yyyy'-'MM'-'dd'T'HH':'mm':'ss'.'fffffffK", "r": "ddd, dd MMM yyyy HH':'mm':'ss 'GMT'",
-    "R": "ddd, dd MMM yyyy HH':'mm':'ss 'GMT'", "s": "yyyy'-'MM'-'dd'T'HH':'mm':'ss",
-    "t": "HH:mm", "T": "HH:mm:ss", "u": "yyyy'-'MM'-'dd HH':'mm':'ss'Z'",
-    "U": "dddd, dd MMMM yyyy HH:mm:ss", "y": "yyyy MMMM", "Y": "yyyy MMMM",
-}  # fmt: skip
+    "d": "MM/dd/yyyy",
+    "D": "dddd, dd MMMM yyyy",
+    "f": "dddd, dd MMMM yyyy HH:mm",
+    "F": "dddd, dd MMMM yyyy HH:mm:ss",
+    "g": "MM/dd/yyyy HH:mm",
+    "G": "MM/dd/yyyy HH:mm:ss",
+    "m": "MMMM dd",
+    "M": "MMMM dd",
+    "o": "yyyy'-'MM'-'dd'T'HH':'mm':'ss'.'fffffffK",
+    "O": "yyyy'-'MM'-'dd'T'HH':'mm':'ss'.'fffffffK",
+    "r": "ddd, dd MMM yyyy HH':'mm':'ss 'GMT'",
+    "R": "ddd, dd MMM yyyy HH':'mm':'ss 'GMT'",
+    "s": "yyyy'-'MM'-'dd'T'HH':'mm':'ss",
+    "t": "HH:mm",
+    "T": "HH:mm:ss",
+    "u": "yyyy'-'MM'-'dd HH':'mm':'ss'Z'",
+    "U": "dddd, dd MMMM yyyy HH:mm:ss",
+    "y": "yyyy MMMM",
+    "Y": "yyyy MMMM",
+}
 _SPECIFIERS = frozenset("dfFghHKmMstyz")
 _MAX_RUN = {"d": 4, "M": 4, "h": 2, "H": 2, "m": 2, "s": 2, "t": 2, "z": 3, "K": 1, "g": 2}
 
-STYLE_NAMES = ("None", "AllowLeadingWhite", "AllowTrailingWhite", "AllowInnerWhite", "AllowWhiteSpaces",
-               "NoCurrentDateDefault", "AdjustToUniversal", "AssumeLocal", "AssumeUniversal",
-               "RoundtripKind")  # fmt: skip
+STYLE_NAMES = tuple(
+    "None AllowLeadingWhite AllowTrailingWhite AllowInnerWhite AllowWhiteSpaces NoCurrentDateDefault "
+    "AdjustToUniversal AssumeLocal AssumeUniversal RoundtripKind".split()
+)
 DEFAULT_STYLES = frozenset({"RoundtripKind", "AllowLeadingWhite", "AllowTrailingWhite"})
 
 Token = tuple[str, int] | str  # (specifier letter, run length) or literal text
@@ -104,8 +118,14 @@ def format_datetime(value: datetime, fmt: str) -> str:
 
 def _format_field(value: datetime, char: str, run: int) -> str:
     hour12 = value.hour % 12 or 12
-    numeric = {"d": value.day, "M": value.month, "h": hour12, "H": value.hour, "m": value.minute,
-               "s": value.second}  # fmt: skip
+    numeric = {
+        "d": value.day,
+        "M": value.month,
+        "h": hour12,
+        "H": value.hour,
+        "m": value.minute,
+        "s": value.second,
+    }
     if char in numeric and run <= 2:
         return f"{numeric[char]:0{run}d}"
     if char == "d":

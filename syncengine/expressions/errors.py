@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 
-def _line_and_column(text: str, offset: int) -> tuple[int, int]:
+def line_and_column(text: str, offset: int) -> tuple[int, int]:
+    """The 1-based line and column of a 0-based offset."""
     line = text.count("\n", 0, offset) + 1
     line_start = text.rfind("\n", 0, offset) + 1
     return line, offset - line_start + 1
@@ -18,15 +19,19 @@ class ExpressionError(Exception):
     multi-line expression) and ``str()`` adds the offending line with a caret under the position.
     """
 
-    def __init__(self, message: str, *, text: str | None = None, offset: int | None = None) -> None:
+    def __init__(
+        self, message: str, *, text: str | None = None, offset: int | None = None, hint: str | None = None
+    ) -> None:
         self.text = text
         self.offset = offset
         self.line: int | None = None
         self.column: int | None = None
         if text is not None and offset is not None:
-            self.line, self.column = _line_and_column(text, offset)
+            self.line, self.column = line_and_column(text, offset)
             where = f"column {self.column}" if "\n" not in text else f"line {self.line}, column {self.column}"
             message = f"{message} at {where}"
+        if hint:
+            message = f"{message}; {hint}"
         self.message = message
         super().__init__(message)
 

@@ -13,8 +13,13 @@ from .invocation import FunctionSpec, Invocation, Param
 from .nodes import FunctionCall, Omitted
 
 _INTERVALS = ("yyyy", "m", "d", "ww", "h", "n", "s")
-_FIXED_UNITS = {"d": timedelta(days=1), "ww": timedelta(weeks=1), "h": timedelta(hours=1),
-                "n": timedelta(minutes=1), "s": timedelta(seconds=1)}  # fmt: skip
+_FIXED_UNITS = {
+    "d": timedelta(days=1),
+    "ww": timedelta(weeks=1),
+    "h": timedelta(hours=1),
+    "n": timedelta(minutes=1),
+    "s": timedelta(seconds=1),
+}
 
 
 def _interval(inv: Invocation) -> str:
@@ -131,13 +136,13 @@ def _specs() -> list[FunctionSpec]:
             "DateAdd(interval, value, dateTime)",
             (Param("interval"), Param("value"), Param("dateTime")),
             _date_add,
-        ),  # fmt: skip
+        ),
         FunctionSpec(
             "DateDiff",
             "DateDiff(interval, date1, date2)",
             (Param("interval"), Param("date1"), Param("date2")),
             _date_diff,
-        ),  # fmt: skip
+        ),
         FunctionSpec("DateFromNum", "DateFromNum(value)", (Param("value"),), _date_from_num),
         FunctionSpec(
             "FormatDateTime",
@@ -146,7 +151,7 @@ def _specs() -> list[FunctionSpec]:
             _format_date_time,
             min_args=3,
             check=_three_argument_form,
-        ),  # fmt: skip
+        ),
         FunctionSpec("Now", "Now()", (), _now),
         FunctionSpec("NumFromDate", "NumFromDate(value)", (Param("value"),), _num_from_date),
     ]

@@ -124,7 +124,7 @@ def _specs() -> list[FunctionSpec]:
             _coalesce,
             repeating=(Param("source"),),
             min_args=1,
-        ),  # fmt: skip
+        ),
         FunctionSpec(
             "IgnoreFlowIfNullOrEmpty", "IgnoreFlowIfNullOrEmpty(expression)", expression, _ignore_flow
         ),
@@ -133,7 +133,7 @@ def _specs() -> list[FunctionSpec]:
             "IIF(condition, valueIfTrue, valueIfFalse)",
             (Param("condition"), Param("valueIfTrue"), Param("valueIfFalse")),
             _iif,
-        ),  # fmt: skip
+        ),
         FunctionSpec("IsNull", "IsNull(Expression)", expression, _is_null),
         FunctionSpec("IsNullOrEmpty", "IsNullOrEmpty(Expression)", expression, _is_null_or_empty),
         FunctionSpec("IsPresent", "IsPresent(Expression)", expression, _is_present),
@@ -147,7 +147,7 @@ def _specs() -> list[FunctionSpec]:
             repeating=(Param("key"), Param("value")),
             min_args=4,
             check=_switch_pairs,
-        ),  # fmt: skip
+        ),
     ]
 
 

@@ -99,7 +99,7 @@ _DIACRITIC_LETTERS = str.maketrans(
         "ł": "l",
         "Ł": "L",
         "ı": "i",
-    }  # fmt: skip
+    }
 )
 
 
@@ -113,8 +113,9 @@ def _normalize_diacritics(inv: Invocation) -> str | None:
 
 
 # Unicode categories .NET's TextInfo.ToTitleCase treats as word separators (per the PCase reference).
-_TITLE_SEPARATORS = frozenset({"Zs", "Zl", "Zp", "Cc", "Cf", "Pc", "Pd", "Ps", "Pe", "Pi", "Pf", "Po",
-                               "Sm", "Sc", "Sk", "So"})  # fmt: skip
+_TITLE_SEPARATORS = frozenset(
+    {"Zs", "Zl", "Zp", "Cc", "Cf", "Pc", "Pd", "Ps", "Pe", "Pi", "Pf", "Po", "Sm", "Sc", "Sk", "So"}
+)
 
 
 def _pcase(inv: Invocation) -> str | None:
@@ -213,7 +214,7 @@ def _specs() -> list[FunctionSpec]:
             "InStr(value1, value2, start, compareType)",
             (Param("value1"), Param("value2"), Param("start", True), Param("compareType", True)),
             _instr,
-        ),  # fmt: skip
+        ),
         FunctionSpec(
             "Join",
             "Join(separator, source1, source2, ...)",
@@ -221,15 +222,13 @@ def _specs() -> list[FunctionSpec]:
             _join,
             repeating=(Param("source"),),
             min_args=2,
-        ),  # fmt: skip
+        ),
         FunctionSpec("Left", "Left(String, NumChars)", (Param("String"), Param("NumChars")), _left),
-        FunctionSpec(
-            "Mid", "Mid(source, start, length)", (source, Param("start"), Param("length")), _mid
-        ),  # fmt: skip
+        FunctionSpec("Mid", "Mid(source, start, length)", (source, Param("start"), Param("length")), _mid),
         FunctionSpec("NormalizeDiacritics", "NormalizeDiacritics(source)", (source,), _normalize_diacritics),
         FunctionSpec(
             "PCase", "PCase(source, wordSeparators)", (source, Param("wordSeparators", True)), _pcase
-        ),  # fmt: skip
+        ),
         FunctionSpec("Split", "Split(source, delimiter)", (source, Param("delimiter")), _split),
         FunctionSpec("StripSpaces", "StripSpaces(source)", (source,), _strip_spaces),
         FunctionSpec("ToLower", "ToLower(source, culture)", (source, Param("culture", True)), _to_lower),
@@ -239,7 +238,7 @@ def _specs() -> list[FunctionSpec]:
             "Word(String, WordNumber, Delimiters)",
             (Param("String"), Param("WordNumber"), Param("Delimiters")),
             _word,
-        ),  # fmt: skip
+        ),
     ]
 
 

@@ -63,6 +63,7 @@ class FunctionSpec:
         """Raise ExpressionError when ``call`` cannot be a call of this function."""
         count = len(call.args)
         maximum = self.maximum
+        signature = f"signature: {self.signature}"
         if count < self.minimum or (maximum is not None and count > maximum):
             if maximum == self.minimum:
                 wanted = f"{self.minimum} argument{'s' if self.minimum != 1 else ''}"
@@ -71,20 +72,19 @@ class FunctionSpec:
             else:
                 wanted = f"{self.minimum} to {maximum} arguments"
             raise ExpressionError(
-                f"{self.name} takes {wanted}, got {count}; signature: {self.signature}",
-                text=text, offset=call.offset,
-            )  # fmt: skip
+                f"{self.name} takes {wanted}, got {count}", text=text, offset=call.offset, hint=signature
+            )
         for index, arg in enumerate(call.args):
             if isinstance(arg, Omitted) and not self.param(index).optional:
                 raise ExpressionError(
-                    f"{self.name}: argument {index + 1} ({self.param(index).name}) may not be empty; "
-                    f"signature: {self.signature}",
-                    text=text, offset=arg.offset,
-                )  # fmt: skip
+                    f"{self.name}: argument {index + 1} ({self.param(index).name}) may not be empty",
+                    text=text,
+                    offset=arg.offset,
+                    hint=signature,
+                )
         problem = self.check(call) if self.check else None
         if problem:
-            raise ExpressionError(f"{self.name}: {problem}; signature: {self.signature}",
-                                  text=text, offset=call.offset)  # fmt: skip
+            raise ExpressionError(f"{self.name}: {problem}", text=text, offset=call.offset, hint=signature)
 
 
 class Invocation:

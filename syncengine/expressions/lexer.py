@@ -13,7 +13,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
-from .errors import ExpressionSyntaxError
+from .errors import ExpressionSyntaxError, line_and_column
 
 _NAME_START = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_")
 _NAME_CHARS = _NAME_START | frozenset("0123456789")
@@ -65,8 +65,8 @@ class Lexer:
         self._peeked = None
         return token
 
-    def _error(self, expected: str, offset: int) -> ExpressionSyntaxError:
-        return ExpressionSyntaxError(f"expected {expected}", text=self.text, offset=offset)
+    def _error(self, expected: str, offset: int, hint: str | None = None) -> ExpressionSyntaxError:
+        return ExpressionSyntaxError(f"expected {expected}", text=self.text, offset=offset, hint=hint)
 
     def _scan(self) -> Token:
         text = self.text
@@ -134,7 +134,9 @@ class Lexer:
                 continue
             chars.append(char)
             pos += 1
-        raise self._error(f"'\"' to close the string that opens at column {start + 1}", len(text))
+        line, column = line_and_column(text, start)
+        where = f"column {column}" if "\n" not in text else f"line {line}, column {column}"
+        raise self._error("'\"'", len(text), hint=f"the string that opens at {where} is not closed")
 
     def _hexadecimal(self, start: int) -> Token:
         text = self.text

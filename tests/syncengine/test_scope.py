@@ -42,7 +42,11 @@ def member(**extra: Any) -> dict[str, Any]:
         "creationType": None,
         "accountEnabled": True,
         "identities": [
-            {"signInType": "userPrincipalName", "issuer": "contoso.com", "issuerAssignedId": "ada@contoso.com"}
+            {
+                "signInType": "userPrincipalName",
+                "issuer": "contoso.com",
+                "issuerAssignedId": "ada@contoso.com",
+            }
         ],
         **extra,
     }
@@ -93,7 +97,9 @@ OPERATOR_CASES = [
 
 
 @pytest.mark.parametrize(("op", "values", "value", "expected"), OPERATOR_CASES)
-def test_each_operator_true_and_false_cases(op: Op, values: tuple[str, ...], value: Any, expected: bool) -> None:
+def test_each_operator_true_and_false_cases(
+    op: Op, values: tuple[str, ...], value: Any, expected: bool
+) -> None:
     assert evaluate_clause(clause(op, *values), value) is expected
 
 
@@ -128,7 +134,9 @@ SALES = FilterGroup(
         clause(Op.EQUALS, "Paris", attribute="city"),
     ),
 )
-MARKETING = FilterGroup("Marketing department filter", (clause(Op.EQUALS, "Marketing", attribute="department"),))
+MARKETING = FilterGroup(
+    "Marketing department filter", (clause(Op.EQUALS, "Marketing", attribute="department"),)
+)
 
 
 def test_no_filter_groups_pass_everybody() -> None:
@@ -192,7 +200,9 @@ def test_validate_refuses_malformed_clauses(bad: FilterGroup) -> None:
 
 
 def test_validate_accepts_supported_filters() -> None:
-    validate_filters((SALES, MARKETING, FilterGroup("Titled", (clause(Op.IS_NOT_NULL, attribute="jobTitle"),))))
+    validate_filters(
+        (SALES, MARKETING, FilterGroup("Titled", (clause(Op.IS_NOT_NULL, attribute="jobTitle"),)))
+    )
 
 
 # -- the built-in external filter ---------------------------------------------------------------------
@@ -209,7 +219,9 @@ def test_internal_member_passes_the_builtin_filter() -> None:
         member(userType="Guest"),
         member(userPrincipalName="ada_fabrikam.com#EXT#@contoso.onmicrosoft.com"),
         member(creationType="Invitation"),
-        member(identities=[{"signInType": "federated", "issuer": "ExternalAzureAD", "issuerAssignedId": None}]),
+        member(
+            identities=[{"signInType": "federated", "issuer": "ExternalAzureAD", "issuerAssignedId": None}]
+        ),
         member(identities=[{"signInType": "federated", "issuer": "google.com"}]),
     ],
     ids=["guest", "ext-upn", "invitation", "external-azure-ad", "federated"],
@@ -267,7 +279,9 @@ def test_disabled_user_stays_in_scope_and_is_reported_inactive() -> None:
 
 
 def test_skip_message_lists_every_reason() -> None:
-    decision = decide(member(department="Finance"), scope=ScopeConfig(filter_groups=(MARKETING,)), assigned=False)
+    decision = decide(
+        member(department="Finance"), scope=ScopeConfig(filter_groups=(MARKETING,)), assigned=False
+    )
     assert decision.skip_message("Ada") == (
         "The User 'Ada' will be skipped due to the following reasons: "
         "1) This object is not assigned to the application. 2) This object did not pass a scoping filter."

@@ -1,0 +1,295 @@
+"""Cycles end to end against the simulator: initial and incremental, every lifecycle row, safety."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from simulator.testing import running_simulator
+from syncengine.cycle import Cycle
+from syncengine.model import LicencePolicy, SafetyConfig
+from tests.syncengine.pairs import Pair, make_pair
+
+
+@pytest.fixture
+def pair(tmp_path: Path) -> Any:
+    with running_simulator(seed=21) as sim:
+        r = httpx.post(
+            f"{sim.control_url}/_simulator/tenants",
+            json={"cloud": "commercial", "users": 60, "name": "Src"},
+            timeout=60,
+        )
+        t = httpx.post(
+            f"{sim.control_url}/_simulator/tenants",
+            json={"cloud": "gcch", "users": 5, "name": "Tgt"},
+            timeout=60,
+        )
+        yield make_pair(sim, r.json(), t.json(), members=20)
+
+
+def run(pair: Pair, tmp: Path, **job_over: Any) -> tuple[Cycle, Any]:
+    job = pair.job(**job_over)
+    src, tgt = pair.clients()
+    cycle = Cycle(job, src, tgt, pair.state(tmp, job), pair.sim.clock)
+    return cycle, cycle.run()
+
+
+def b2b_users(pair: Pair) -> dict[str, dict[str, Any]]:
+    """Target users made by sync, keyed by their anchor."""
+    _, tgt = pair.clients()
+    users = tgt.list_all(
+        "/users",
+        {
+            "$select": "id,displayName,userPrincipalName,userType,accountEnabled,department,alternativeSecurityIds,mail,showInAddressList",
+            "$filter": "creationType eq 'Invitation'",
+            "$top": "999",
+        },
+    )
+    return {u["alternativeSecurityIds"][0]["key"]: u for u in users if u.get("alternativeSecurityIds")}
+
+
+def group_members(pair: Pair) -> list[dict[str, Any]]:
+    src, _ = pair.clients()
+    return src.list_all(
+        f"/groups/{pair.group_id}/members",
+        {"$select": "id,displayName,userPrincipalName,department,accountEnabled"},
+    )
+
+
+def test_initial_cycle_creates_one_b2b_member_per_in_scope_user(pair: Pair, tmp_path: Path) -> None:
+    _, result = run(pair, tmp_path)
+    report = result.report
+    assert report.state == "Succeeded", report.failure
+    assert report.kind == "initial"
+    assert report.actions.get("create") == 20
+    created = b2b_users(pair)
+    assert len(created) == 20
+    members = {m["userPrincipalName"]: m for m in group_members(pair)}
+    domain = next(d for t in [pair.target] for d in [t["defaultDomain"]])
+    for u in created.values():
+        assert u["userType"] == "Member"
+        assert u["userPrincipalName"].endswith(f"#EXT#@{domain}")
+        src_upn = u["userPrincipalName"].split("#EXT#")[0]
+        source = next(m for upn, m in members.items() if upn.replace("@", "_") == src_upn)
+        assert u["displayName"] == source["displayName"]
+        assert u["department"] == source.get("department")
+        assert u["showInAddressList"] is True
+    creates = [r for r in result.records if r["provisioningAction"] == "create"]
+    assert len(creates) == 20 and all(r["provisioningStatusInfo"]["status"] == "success" for r in creates)
+    assert {s["provisioningStepType"] for s in creates[0]["provisioningSteps"]} >= {
+        "import",
+        "scoping",
+        "matching",
+        "export",
+    }
+    skipped = [r for r in result.records if r["provisioningStatusInfo"]["status"] == "skipped"]
+    assert skipped, "out-of-scope source users are logged as skipped"
+
+
+def test_incremental_cycle_handles_every_lifecycle_change(pair: Pair, tmp_path: Path) -> None:
+    cycle, first = run(pair, tmp_path)
+    src, tgt = pair.clients()
+    members = group_members(pair)
+    changed, disabled, leaver, deleted = members[0], members[1], members[2], members[3]
+    nick = f"hire{uuid.uuid4().hex[:6]}"
+    domain = pair.source["defaultDomain"]
+    hire = src.post(
+        "/users",
+        {
+            "accountEnabled": True,
+            "displayName": "New Hire",
+            "mailNickname": nick,
+            "userPrincipalName": f"{nick}@{domain}",
+            "mail": f"{nick}@{domain}",
+            "passwordProfile": {"password": "Xy!12345678"},
+            "department": "Research",
+        },
+    )
+    src.post(
+        f"/groups/{pair.group_id}/members/$ref",
+        {"@odata.id": f"https://graph.microsoft.com/v1.0/directoryObjects/{hire['id']}"},
+    )
+    src.patch(f"/users/{changed['id']}", {"department": "Changed Dept"})
+    src.patch(f"/users/{disabled['id']}", {"accountEnabled": False})
+    src.delete(f"/groups/{pair.group_id}/members/{leaver['id']}/$ref")
+    src.delete(f"/users/{deleted['id']}")
+
+    result = cycle.run()
+    report = result.report
+    assert report.kind == "incremental" and report.state == "Succeeded", report.failure
+    by_source = {r["sourceIdentity"]["id"]: r for r in result.records}
+    assert by_source[hire["id"]]["provisioningAction"] == "create"
+    assert by_source[changed["id"]]["provisioningAction"] == "update"
+    assert {
+        "displayName": "department",
+        "oldValue": changed.get("department"),
+        "newValue": "Changed Dept",
+    } in by_source[changed["id"]]["modifiedProperties"]
+    assert by_source[disabled["id"]]["provisioningAction"] == "disable"
+    assert by_source[leaver["id"]]["provisioningAction"] == "delete"
+    assert by_source[deleted["id"]]["provisioningAction"] == "delete"
+    users = {u["userPrincipalName"].split("#EXT#")[0]: u for u in b2b_users(pair).values()}
+    assert users[changed["userPrincipalName"].replace("@", "_")]["department"] == "Changed Dept"
+    assert users[disabled["userPrincipalName"].replace("@", "_")]["accountEnabled"] is False
+    assert leaver["userPrincipalName"].replace("@", "_") not in users  # soft-deleted in the target
+    assert deleted["userPrincipalName"].replace("@", "_") not in users
+    deleted_items = tgt.list_all(
+        "/directory/deletedItems/microsoft.graph.user", {"$select": "id,userPrincipalName"}
+    )
+    assert len(deleted_items) == 2
+    # nothing changed since: the next cycle exports nothing
+    quiet = cycle.run()
+    assert (
+        quiet.report.actions.get("create", 0)
+        == quiet.report.actions.get("update", 0)
+        == quiet.report.actions.get("delete", 0)
+        == 0
+    )
+
+
+def test_user_back_in_scope_within_30_days_is_restored_not_duplicated(pair: Pair, tmp_path: Path) -> None:
+    cycle, _ = run(pair, tmp_path)
+    src, tgt = pair.clients()
+    leaver = group_members(pair)[0]
+    src.delete(f"/groups/{pair.group_id}/members/{leaver['id']}/$ref")
+    cycle.run()
+    before = len(b2b_users(pair))
+    src.post(
+        f"/groups/{pair.group_id}/members/$ref",
+        {"@odata.id": f"https://graph.microsoft.com/v1.0/directoryObjects/{leaver['id']}"},
+    )
+    again = cycle.run()
+    actions = {r["sourceIdentity"]["id"]: r["provisioningAction"] for r in again.records}
+    assert actions[leaver["id"]] == "create"
+    assert len(b2b_users(pair)) == before + 1
+    assert tgt.list_all("/directory/deletedItems/microsoft.graph.user") == []
+
+
+def test_disabled_then_unassigned_user_stays_disabled_not_deleted(pair: Pair, tmp_path: Path) -> None:
+    cycle, _ = run(pair, tmp_path)
+    src, _ = pair.clients()
+    m = group_members(pair)[0]
+    src.patch(f"/users/{m['id']}", {"accountEnabled": False})
+    cycle.run()
+    src.delete(f"/groups/{pair.group_id}/members/{m['id']}/$ref")
+    result = cycle.run()
+    assert all(r["provisioningAction"] != "delete" for r in result.records)
+    user = next(
+        u
+        for u in b2b_users(pair).values()
+        if u["userPrincipalName"].startswith(m["userPrincipalName"].replace("@", "_"))
+    )
+    assert user["accountEnabled"] is False
+
+
+def test_delete_action_off_keeps_leavers(pair: Pair, tmp_path: Path) -> None:
+    cycle, _ = run(pair, tmp_path, safety=SafetyConfig(delete_action=False))
+    src, _ = pair.clients()
+    m = group_members(pair)[0]
+    src.delete(f"/groups/{pair.group_id}/members/{m['id']}/$ref")
+    result = cycle.run()
+    assert all(r["provisioningAction"] != "delete" for r in result.records)
+    assert len(b2b_users(pair)) == 20
+
+
+def test_deletion_threshold_holds_deletes_and_force_deletes_releases_them(pair: Pair, tmp_path: Path) -> None:
+    cycle, _ = run(pair, tmp_path, safety=SafetyConfig(deletion_threshold=5))
+    src, _ = pair.clients()
+    for m in group_members(pair)[:6]:
+        src.delete(f"/groups/{pair.group_id}/members/{m['id']}/$ref")
+    held = cycle.run()
+    assert held.report.quarantine and held.report.quarantine["reason"] == "TooManyDeletes"
+    staged = [r for r in held.records if r["provisioningAction"] == "stagedDelete"]
+    assert len(staged) == 6
+    assert len(b2b_users(pair)) == 20
+    released = cycle.run(force_deletes=True)
+    assert released.report.actions.get("delete") == 6
+    assert len(b2b_users(pair)) == 14
+
+
+GOVERNANCE_OR_SUITE = {"cf6b0d46-4093-4546-a0ab-0b1546dcc10e", "f9602137-2203-447b-9fff-41b36e08ce5d"}
+
+
+def test_licence_warn_provisions_everybody_and_names_the_unlicensed_count(pair: Pair, tmp_path: Path) -> None:
+    src, _ = pair.clients()
+    members = group_members(pair)
+    user = members[0]
+    held = src.get(f"/users/{user['id']}", {"$select": "assignedLicenses"})["assignedLicenses"]
+    if held:
+        src.post(
+            f"/users/{user['id']}/assignLicense",
+            {"addLicenses": [], "removeLicenses": [x["skuId"] for x in held]},
+        )
+    lacking = [
+        m
+        for m in members
+        if not {
+            x["skuId"]
+            for x in src.get(f"/users/{m['id']}", {"$select": "assignedLicenses"})["assignedLicenses"]
+        }
+        & GOVERNANCE_OR_SUITE
+    ]
+    _, warn = run(pair, tmp_path)
+    assert warn.report.licence_warning.startswith(f"{len(lacking)} of 20 users")
+    assert "Governance" in warn.report.licence_warning
+    assert warn.report.actions.get("create") == 20
+
+
+def test_enforce_skips_unlicensed_users_with_a_reason(pair: Pair, tmp_path: Path) -> None:
+    src, _ = pair.clients()
+    user = group_members(pair)[0]
+    lic = src.get(f"/users/{user['id']}", {"$select": "assignedLicenses"})["assignedLicenses"]
+    if lic:
+        src.post(
+            f"/users/{user['id']}/assignLicense",
+            {"addLicenses": [], "removeLicenses": [x["skuId"] for x in lic]},
+        )
+    job_safety = SafetyConfig(licence_policy=LicencePolicy.ENFORCE)
+    _, result = run(pair, tmp_path, safety=job_safety)
+    rec = next(r for r in result.records if r["sourceIdentity"]["id"] == user["id"])
+    assert rec["provisioningStatusInfo"]["status"] == "skipped"
+    steps = " ".join(s["description"] for s in rec["provisioningSteps"])
+    assert "licence" in steps.lower() or "license" in steps.lower()
+    assert "enforce" in (result.report.licence_warning or "")
+
+
+def test_preflight_failure_fails_the_cycle_with_the_documented_code(pair: Pair, tmp_path: Path) -> None:
+    _, tgt = pair.clients()
+    tgt.patch(
+        f"/policies/crossTenantAccessPolicy/partners/{pair.source['id']}/identitySynchronization",
+        {"userSyncInbound": {"isSyncAllowed": False}},
+    )
+    _, result = run(pair, tmp_path)
+    assert result.report.state == "Failed"
+    assert result.report.failure["code"] == "AzureActiveDirectoryCrossTenantSyncPolicyCheckFailure"
+    assert b2b_users(pair) == {}
+
+
+def test_expired_watermark_falls_back_to_a_full_import_without_duplicates(pair: Pair, tmp_path: Path) -> None:
+    from datetime import timedelta
+
+    cycle, _ = run(pair, tmp_path)
+    pair.sim.clock.set_virtual()
+    try:
+        pair.sim.clock.advance(timedelta(days=8))
+        result = cycle.run()
+        assert result.report.state in ("Succeeded", "EntryLevelErrors"), result.report.failure
+        assert result.report.kind == "initial"
+        assert result.report.actions.get("create", 0) == 0
+        assert len(b2b_users(pair)) == 20
+    finally:
+        pair.sim.clock.set_real()
+
+
+def test_dry_run_plans_without_writing(pair: Pair, tmp_path: Path) -> None:
+    job = pair.job()
+    src, tgt = pair.clients()
+    state = pair.state(tmp_path, job)
+    result = Cycle(job, src, tgt, state, pair.sim.clock).run(dry_run=True)
+    assert result.report.actions.get("create") == 20
+    assert b2b_users(pair) == {}
+    assert state.watermark is None and state.count_shadows() == 0
