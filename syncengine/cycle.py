@@ -99,6 +99,10 @@ class Cycle:
     def run(self, *, dry_run: bool = False, force_deletes: bool = False) -> CycleResult:
         began = self.clock.now()
         wall = time.perf_counter()
+        self._stats0 = [
+            (c.stats.requests, c.stats.throttled, c.stats.retries, c.stats.waited_seconds)
+            for c in (self.source, self.target)
+        ]
         cycle_id = str(uuid.uuid4())
         kind = "incremental" if self.state.watermark else "initial"
         report = CycleReport(self.job.name, cycle_id, kind, _iso(began), dry_run=dry_run)
@@ -150,11 +154,13 @@ class Cycle:
     ) -> CycleResult:
         report.ended = _iso(self.clock.now())
         report.duration_s = round(time.perf_counter() - wall, 3)
-        for c in (self.source.stats, self.target.stats):
-            report.throttled += c.throttled
-            report.retries += c.retries
-            report.waited_s = round(report.waited_s + c.waited_seconds, 3)
-            report.requests += c.requests
+        for c, (req0, thr0, ret0, wait0) in zip(
+            (self.source.stats, self.target.stats), self._stats0, strict=True
+        ):
+            report.throttled += c.throttled - thr0
+            report.retries += c.retries - ret0
+            report.waited_s = round(report.waited_s + c.waited_seconds - wait0, 3)
+            report.requests += c.requests - req0
         if not dry_run:
             self.state.end_cycle(report.cycle_id, report.ended, report.to_dict())
         return CycleResult(report, records, plan)
@@ -169,7 +175,10 @@ class Cycle:
 
     def _import(self, report: CycleReport) -> tuple[list[dict[str, Any]], str, str]:
         """Source users changed since the watermark (all of them on an initial cycle)."""
-        select = sorted(mapping.source_attributes(self.job.mappings, filter_groups=self.job.scope.filter_groups) | {"netId", "assignedLicenses"})
+        select = sorted(
+            mapping.source_attributes(self.job.mappings, filter_groups=self.job.scope.filter_groups)
+            | {"netId", "assignedLicenses"}
+        )
         kind = "incremental" if self.state.watermark else "initial"
         rnd = None
         if self.state.watermark:
@@ -359,6 +368,7 @@ class Cycle:
                 )
             )
             p.kind = SKIP
+            out.action = Action.OTHER
             return p
         if changes.get("accountEnabled", (None, None))[1] is False:
             p.kind = DISABLE
@@ -413,8 +423,8 @@ class Cycle:
         out.target_id = shadow.target_id
         out.steps.append(
             Step(
-                "EntryExportDelete",
-                StepType.EXPORT,
+                "EntrySynchronizationDelete",
+                StepType.MATCHING,
                 Status.SUCCESS,
                 f"The User {why}; it will be soft-deleted in Azure Active Directory (target tenant).",
             )
@@ -554,7 +564,8 @@ class Cycle:
                         "EntryExportUpdate",
                         StepType.EXPORT,
                         Status.SUCCESS,
-                        f"User '{p.source.get('userPrincipalName')}' was updated in Azure Active Directory (target tenant)",
+                        f"User '{p.source.get('userPrincipalName')}' was "
+                        f"{'disabled' if p.kind == DISABLE else 'updated'} in Azure Active Directory (target tenant)",
                     )
                 )
             elif p.kind == DELETE:
@@ -576,6 +587,14 @@ class Cycle:
                     now,
                 )
                 p.outcome.status = Status.SUCCESS
+                p.outcome.steps.append(
+                    Step(
+                        "EntryExportDelete",
+                        StepType.EXPORT,
+                        Status.SUCCESS,
+                        f"User '{p.shadow.source_upn}' was soft-deleted in Azure Active Directory (target tenant)",
+                    )
+                )
             elif p.kind == RESTORE:
                 try:
                     self.target.post(f"/directory/deletedItems/{p.target_id}/restore", {})

@@ -53,6 +53,17 @@ def test_post_tenant_creates_a_usable_tenant(sim: Any) -> None:
     assert int(count.text) >= 25
 
 
+@pytest.mark.parametrize("users", [0, 1, 10])
+def test_post_tenant_seeds_small_tenants_with_the_default_licences(sim: Any, users: int) -> None:
+    r = control(sim, "POST", "tenants", json={"cloud": "commercial", "users": users, "name": f"Tiny {users}"})
+    assert r.status_code == 201, r.text
+    t = r.json()
+    graph = GraphHttp(sim.endpoints(), t, app_of(t))
+    found = graph("GET", "/users?$select=id,assignedLicenses&$top=999").json()["value"]
+    assert len(found) == users
+    assert sum(1 for u in found if u["assignedLicenses"]) == int(users * 0.9 + 0.5)
+
+
 @pytest.mark.parametrize(
     "body",
     [
