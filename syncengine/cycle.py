@@ -175,10 +175,13 @@ class Cycle:
 
     def _import(self, report: CycleReport) -> tuple[list[dict[str, Any]], str, str]:
         """Source users changed since the watermark (all of them on an initial cycle)."""
-        select = sorted(
-            mapping.source_attributes(self.job.mappings, filter_groups=self.job.scope.filter_groups)
-            | {"netId", "assignedLicenses"}
-        )
+        select = set(mapping.source_attributes(self.job.mappings, filter_groups=self.job.scope.filter_groups))
+        select.add("assignedLicenses")
+        if self.job.anchor.kind is AnchorKind.ALTERNATIVE_SECURITY_ID:
+            select.add("netId")  # service-internal: the real v1.0 Graph has no netId
+        else:
+            select.discard("netId")
+        select = sorted(select)
         kind = "incremental" if self.state.watermark else "initial"
         rnd = None
         if self.state.watermark:
