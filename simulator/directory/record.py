@@ -1,4 +1,4 @@
-"""A stored user in a quarter of a dict's memory: common properties in slots, the rest in a small dict.
+"""A stored user in a third of a dict's memory: common properties in slots, the rest in a small dict.
 
 A million-user tenant holds a million users; as plain dicts of ~29 keys they alone take 850 MB.
 ``UserRecord`` is a ``MutableMapping`` with the same behaviour as the sparse dict it replaces (only
@@ -53,6 +53,8 @@ _SLOTTED = frozenset(FIELDS)
 _POOLED = frozenset(
     {
         "userType",
+        "givenName",
+        "surname",
         "jobTitle",
         "department",
         "companyName",
@@ -165,7 +167,7 @@ class UserRecord(MutableMapping[str, Any]):
         return value
 
     def update(self, other: Any = (), /, **kwargs: Any) -> None:
-        if isinstance(other, Mapping):
+        if other.__class__ is dict or isinstance(other, Mapping):
             other = other.items()
         elif hasattr(other, "keys"):
             other = [(k, other[k]) for k in other.keys()]

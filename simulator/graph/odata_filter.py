@@ -195,7 +195,8 @@ def _getter(segments: tuple[str, ...]) -> Getter:
 
     def get_path(o: Any) -> Any:
         for s in segments:
-            if not isinstance(o, Mapping):
+            cls = o.__class__
+            if cls is not dict and cls is not UserRecord and not isinstance(o, Mapping):
                 return None
             o = o.get(s)
         return o

@@ -6,6 +6,7 @@ import io
 import logging
 import socket
 import ssl
+import sys
 import threading
 from typing import Any
 
@@ -244,6 +245,11 @@ class _Server(ThreadedWSGIServer):
                 pass
 
     def handle_error(self, request: Any, client_address: Any) -> None:
+        exc = sys.exc_info()[1]
+        if isinstance(exc, (ConnectionError, ssl.SSLError, TimeoutError)):
+            # a client went away mid-exchange (killed, timed out): routine for a server, not an error
+            logger.debug("connection from %s ended abruptly: %r", client_address, exc)
+            return
         logger.warning("unhandled error on connection from %s", client_address, exc_info=True)
 
 

@@ -1,0 +1,158 @@
+"""SIGKILL the engine at random points of an initial cycle of 5,000 users and of incremental cycles:
+after each resume the target holds exactly one user per in-scope source user, with the latest values."""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from simulator.provisioning.simulated_graph import SimulatedGraph
+from simulator.testing import running_simulator
+from syncengine.client import GraphClient
+from syncengine.setup import PairSetup, configure_source, configure_target
+from tests.syncengine.pairs import admin, ident
+
+USERS = 5000
+
+
+def write_job(tmp: Path, sim: Any, src: dict[str, Any], tgt: dict[str, Any]) -> Path:
+    (tmp / "target.secret").write_text(admin(tgt)["clientSecret"])
+    job = tmp / "job.toml"
+    job.write_text(
+        f"""
+name = "crash"
+cross_cloud = true
+state = "crash.db"
+endpoints = "{sim.data_dir / "endpoints.json"}"
+[source]
+cloud = "{src["cloud"]}"
+tenant_id = "{src["id"]}"
+client_id = "{admin(src)["clientId"]}"
+client_secret_env = "CCSYNC_CRASH_SOURCE_SECRET"
+[target]
+cloud = "{tgt["cloud"]}"
+tenant_id = "{tgt["id"]}"
+client_id = "{admin(tgt)["clientId"]}"
+client_secret_file = "target.secret"
+[scope]
+sync_all = true
+[anchor]
+kind = "alternativeSecurityIds"
+"""
+    )
+    return job
+
+
+def engine(job: Path, env: dict[str, str]) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "simulator.cli", "sync", "run", "--config", str(job), "--once"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+
+
+def kill_runs(
+    job: Path, env: dict[str, str], rng: random.Random, kills: int, window: tuple[float, float] = (0.8, 3.5)
+) -> int:
+    """Start the engine and SIGKILL it after a random time, ``kills`` times; returns how many died mid-cycle."""
+    died = 0
+    for _ in range(kills):
+        proc = engine(job, env)
+        time.sleep(rng.uniform(*window))
+        if proc.poll() is None:
+            os.kill(proc.pid, signal.SIGKILL)
+            died += 1
+        proc.wait()
+    return died
+
+
+def finish(job: Path, env: dict[str, str]) -> None:
+    proc = engine(job, env)
+    _, err = proc.communicate(timeout=600)
+    assert proc.returncode == 0, err.decode()[-2000:]
+
+
+def check(src_client: GraphClient, tgt_client: GraphClient) -> None:
+    source = {
+        u["id"]: u
+        for u in src_client.list_all(
+            "/users",
+            {
+                "$select": "id,displayName,department,userType,userPrincipalName,accountEnabled,netId",
+                "$top": "999",
+            },
+        )
+        if u.get("userType", "Member") == "Member" and "#EXT#" not in u["userPrincipalName"]
+    }
+    target = tgt_client.list_all(
+        "/users",
+        {
+            "$select": "id,displayName,department,alternativeSecurityIds,userPrincipalName",
+            "$filter": "creationType eq 'Invitation'",
+            "$top": "999",
+        },
+    )
+    synced = [t for t in target if t.get("alternativeSecurityIds")]
+    by_upn: dict[str, list[dict[str, Any]]] = {}
+    for t in target:
+        by_upn.setdefault(t["userPrincipalName"].split("#EXT#")[0], []).append(t)
+    # disabled source users are never provisioned while disabled (and were never linked here)
+    expected = {
+        u["userPrincipalName"].replace("@", "_"): u for u in source.values() if u.get("accountEnabled", True)
+    }
+    assert all(len(v) == 1 for v in by_upn.values()), "a user was duplicated"
+    got = {t["userPrincipalName"].split("#EXT#")[0]: t for t in synced}
+    assert set(got) == set(expected), (len(set(expected) - set(got)), len(set(got) - set(expected)))
+    for upn, t in got.items():
+        assert t["displayName"] == expected[upn]["displayName"]
+        assert t.get("department") == expected[upn].get("department")
+
+
+def test_engine_killed_at_random_points_resumes_without_loss_or_duplicates(tmp_path: Path) -> None:
+    rng = random.Random(20261127)
+    with running_simulator(seed=77) as sim:
+        src = httpx.post(
+            f"{sim.control_url}/_simulator/tenants",
+            json={"cloud": "commercial", "users": USERS, "name": "Crash Source"},
+            timeout=300,
+        ).json()
+        tgt = httpx.post(
+            f"{sim.control_url}/_simulator/tenants",
+            json={"cloud": "gcch", "users": 5, "name": "Crash Target"},
+            timeout=60,
+        ).json()
+        backend = SimulatedGraph(sim.router)
+        s, t = GraphClient(backend, ident(src)), GraphClient(backend, ident(tgt))
+        pair = PairSetup(src["id"], tgt["id"], "commercial", "gcch")
+        configure_target(t, pair)
+        configure_source(s, pair)
+        job = write_job(tmp_path, sim, src, tgt)
+        env = {**os.environ, "CCSYNC_CRASH_SOURCE_SECRET": admin(src)["clientSecret"]}
+
+        died = kill_runs(job, env, rng, 18)  # during the initial cycle of 5,000 users
+        finish(job, env)
+        check(s, t)
+
+        for round_no in range(2):  # incremental cycles with changes, killed too
+            ids = [
+                u["id"]
+                for u in s.list_all("/users", {"$select": "id,userType,userPrincipalName", "$top": "999"})
+                if "#EXT#" not in u["userPrincipalName"]
+            ]
+            for uid in rng.sample(ids, 300):
+                s.patch(f"/users/{uid}", {"department": f"Round {round_no} {rng.randrange(100)}"})
+            for uid in rng.sample(ids, 40):
+                s.delete(f"/users/{uid}")
+            died += kill_runs(job, env, rng, 4, (0.6, 1.6))
+            finish(job, env)
+            check(s, t)
+        assert died >= 20, f"only {died} runs were killed mid-cycle"
