@@ -8,6 +8,7 @@ and the watermark only at the end, so a killed engine resumes without loss or du
 from __future__ import annotations
 
 import base64
+import contextlib
 import logging
 import time
 import uuid
@@ -27,6 +28,8 @@ from syncengine.state import EngineState, Shadow
 log = logging.getLogger(__name__)
 
 INVITE_REDIRECT = "https://myapplications.microsoft.com"
+#: Objects exported per state commit.
+EXPORT_BATCH = 250
 #: Change kinds a plan can hold.
 CREATE, UPDATE, DISABLE, DELETE, RESTORE, SKIP, FAIL = (
     "create",
@@ -124,14 +127,17 @@ class Cycle:
             held = self._hold_deletes(plan, force_deletes)
             if held:
                 report.quarantine = {"reason": "TooManyDeletes", "held": held}
-            for p in plan:
-                if not dry_run:
-                    self._export(p)
-                rec = provisioning_record(p.outcome, ctx, self.clock.now())
-                records.append(rec)
-                report.count(p.outcome)
-                if self.on_record and not dry_run:
-                    self.on_record(rec)
+            for start in range(0, len(plan), EXPORT_BATCH):
+                chunk = plan[start : start + EXPORT_BATCH]
+                with self.state.transaction() if not dry_run else contextlib.nullcontext():
+                    for p in chunk:
+                        if not dry_run:
+                            self._export(p)
+                        rec = provisioning_record(p.outcome, ctx, self.clock.now())
+                        records.append(rec)
+                        report.count(p.outcome)
+                        if self.on_record and not dry_run:
+                            self.on_record(rec)
             if report.errors:
                 report.state = "EntryLevelErrors"
             if not dry_run:
@@ -194,7 +200,7 @@ class Cycle:
                 else:
                     raise
         if rnd is None:
-            rnd = self.source.delta("/users/delta", {"$select": ",".join(select)})
+            rnd = self.source.delta("/users/delta", {"$select": ",".join(select)}, page_size=999)
         latest: dict[str, dict[str, Any]] = {}
         for e in rnd.entries:
             latest[e["id"]] = e

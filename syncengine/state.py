@@ -7,9 +7,11 @@ link) only after every change it covers: a killed engine resumes without losing 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -78,6 +80,19 @@ class EngineState:
     def close(self) -> None:
         with self._lock:
             self._db.close()
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Group writes into one commit (the cycle commits every few hundred objects: the anchor and
+        idempotent invitations, not per-object commits, are what make a resumed cycle exact)."""
+        with self._lock:
+            self._db.execute("BEGIN")
+            try:
+                yield
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
 
     # -- meta and watermark ------------------------------------------------------------------
 

@@ -112,6 +112,8 @@ class GraphRouter:
         #: First path segments the simulator knows but does not implement (501, not 400).
         self.known_unimplemented: set[str] = set(KNOWN_GRAPH_ROOTS)
         self._roots: set[str] = set()
+        #: first path segment -> its routes in registration order (matching scans only these)
+        self._by_root: dict[str, list[Route]] = {}
         #: Throttling and chaos; None = off (the default).
         self.traffic: Traffic | None = None
 
@@ -127,7 +129,9 @@ class GraphRouter:
         self.routes.append(
             Route(method.upper(), _compile(template), handler, permissions, method.upper() != "GET", locked)
         )
-        self._roots.add(template.strip("/").split("/", 1)[0].split("(", 1)[0].lower())
+        root = template.strip("/").split("/", 1)[0].split("(", 1)[0].lower()
+        self._roots.add(root)
+        self._by_root.setdefault(root, []).append(self.routes[-1])
 
     def handle(self, cloud: Cloud, req: GraphRequest, caller: CallerLike | None = None) -> GraphResponse:
         """Answer one Graph request; never raises for client input.
@@ -193,10 +197,14 @@ class GraphRouter:
 
     def match(self, method: str, raw_path: str) -> tuple[Route, dict[str, str]]:
         """The route for ``method`` and ``raw_path``; Graph's 405 / 501 / 400 when there is none."""
-        path = _FUNCTION_ALIASES.sub(r"/\1", raw_path.rstrip("/") or "/")
-        path = _KEY_SEGMENT.sub(_key_as_segment, path)
+        path = raw_path.rstrip("/") or "/"
+        if "delta" in path:
+            path = _FUNCTION_ALIASES.sub(r"/\1", path)
+        if "(" in path:
+            path = _KEY_SEGMENT.sub(_key_as_segment, path)
         allowed_methods: list[str] = []
-        for route in self.routes:
+        root = path.strip("/").split("/", 1)[0].lower()
+        for route in self._by_root.get(root, ()):
             m = route.pattern.match(path)
             if not m:
                 continue
