@@ -12,7 +12,8 @@ Choices the docs leave open (see docs/fidelity.md):
   cadence is ``quarantine.next_attempt`` instead.
 * ``start`` clears quarantine (documented); a job that never ran or was quarantined is due at once, a
   paused job resumes its cadence where it stopped (the pause point).
-* ``restart`` also resumes a paused or disabled job, and its next cycle is due at once.
+* ``restart`` also resumes a paused or disabled job, and its next cycle is due at once; a restart that
+  arrives during a cycle applies its resets when that cycle ends.
 * The runner never interrupts a cycle: ``pause`` during a cycle lets it finish and nothing runs after.
 * Steady state: a cycle that exported nothing, escrowed nothing and held no deletes (assumed).
 """
@@ -128,6 +129,7 @@ def _fresh() -> dict[str, Any]:
         "last_ended": None,
         "due_now": False,
         "force_deletes": False,
+        "pending_reset": None,
     }
 
 
@@ -197,18 +199,11 @@ class JobRunner:
         flags = parse_reset_scope(reset_scope)
         with self._lock:
             r = self._rec
-            links = bool(flags & {ResetScope.FULL, ResetScope.CONNECTOR_DATA_STORE})
-            if ResetScope.WATERMARK in flags or links:
-                self.state.commit_watermark(None)
-            if ResetScope.ESCROWS in flags or links:
-                self.state.clear_escrows()
-            if links:
-                self.state.forget_links()
-                self.state.clear_staged()  # held deletes belonged to the links just broken
-            if flags & {ResetScope.QUARANTINE_STATE, ResetScope.FULL, ResetScope.NONE}:
-                r["quarantine"] = None
-            if ResetScope.FORCE_DELETES in flags:
-                r["force_deletes"] = True
+            if self._running:
+                # never under a running cycle's feet: it would commit its watermark over the reset
+                r["pending_reset"] = sorted(set(r["pending_reset"] or ()) | {f.value for f in flags})
+            else:
+                self._reset(flags)
             r["started"] = True
             r["schedule"] = ScheduleState.ACTIVE.value
             r["due_now"] = True
@@ -216,6 +211,21 @@ class JobRunner:
                 r["last_execution"] = _placeholder_execution()
             self._save()
         return flags
+
+    def _reset(self, flags: frozenset[ResetScope]) -> None:
+        r = self._rec
+        links = bool(flags & {ResetScope.FULL, ResetScope.CONNECTOR_DATA_STORE})
+        if ResetScope.WATERMARK in flags or links:
+            self.state.commit_watermark(None)
+        if ResetScope.ESCROWS in flags or links:
+            self.state.clear_escrows()
+        if links:
+            self.state.forget_links()
+            self.state.clear_staged()  # held deletes belonged to the links just broken
+        if flags & {ResetScope.QUARANTINE_STATE, ResetScope.FULL, ResetScope.NONE}:
+            r["quarantine"] = None
+        if ResetScope.FORCE_DELETES in flags:
+            r["force_deletes"] = True
 
     # -- schedule ----------------------------------------------------------------------------
 
@@ -269,6 +279,11 @@ class JobRunner:
         finally:
             with self._lock:
                 self._running = False
+                pending = self._rec["pending_reset"]
+                if pending:  # a restart that arrived during the cycle
+                    self._rec["pending_reset"] = None
+                    self._reset(frozenset(ResetScope(f) for f in pending))
+                    self._save()
         return result
 
     # -- outcome -----------------------------------------------------------------------------

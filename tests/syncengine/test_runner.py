@@ -588,6 +588,17 @@ def test_restart_with_an_unknown_flag_names_the_valid_ones_and_changes_nothing(j
     assert job.state.watermark is not None and not job.runner.due()
 
 
+def test_a_restart_during_a_cycle_applies_when_the_cycle_ends(job: Job) -> None:
+    job.runner.start()
+    job.cycle.on_record = lambda _record: job.runner.restart("Watermark")
+    result = job.runner.tick()
+    job.cycle.on_record = None
+    assert result is not None and result.report.actions.get("create") == MEMBERS
+    assert job.state.watermark is None  # not overwritten by the cycle's own watermark
+    assert job.runner.due()
+    assert job.runner.tick().report.kind == "initial"
+
+
 @pytest.mark.parametrize(
     ("text", "flags"),
     [

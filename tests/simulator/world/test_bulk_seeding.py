@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from datetime import UTC, datetime
 
 import pytest
@@ -12,7 +13,7 @@ from simulator.directory.record import UserRecord
 from simulator.directory.store import Store
 from simulator.directory.tenant import _COLLECTIONS, Tenant
 from simulator.directory.users import create_user
-from simulator.world import build_tenant, seed_tenant, tenant_spec
+from simulator.world import build, build_tenant, seed_tenant, tenant_spec
 from simulator.world.build import SEED_DEFAULT_LICENCES, _licence_counts
 
 START = datetime(2025, 1, 15, 9, 30, tzinfo=UTC)
@@ -108,3 +109,21 @@ def test_percent_shares_are_rounded_on_their_running_sum() -> None:
     assert _licence_counts(spec.licences, 1) == [1, 0, 2]
     assert _licence_counts(spec.licences, 5) == [3, 2, 2]
     assert _licence_counts(spec.licences, 1000) == [500, 500, 2]
+
+
+def test_a_large_tenant_is_moved_out_of_the_cyclic_gcs_sight(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(build, "FREEZE_AT_USERS", 50)
+    frozen = gc.get_freeze_count()
+    try:
+        t = seed_tenant(new_store(), name="Frozen", cloud=Cloud.COMMERCIAL, users=60)
+        assert gc.get_freeze_count() > frozen
+        seeded = {id(u) for u in t.users.values()}
+        assert not any(id(o) in seeded for o in gc.get_objects())  # no collection traverses them
+    finally:
+        gc.unfreeze()
+
+
+def test_a_small_tenant_stays_in_the_gcs_sight() -> None:
+    frozen = gc.get_freeze_count()
+    seed_tenant(new_store(), name="Thawed", cloud=Cloud.COMMERCIAL, users=60)
+    assert gc.get_freeze_count() == frozen
