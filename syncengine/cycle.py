@@ -20,7 +20,7 @@ from typing import Any
 from syncengine import licences, mapping, preflight, scope
 from syncengine.client import GraphClient
 from syncengine.clock import Clock
-from syncengine.errors import GraphApiError, NotFoundError, TransportError
+from syncengine.errors import GraphApiError, NotFoundError, TokenError, TransportError
 from syncengine.logs import CycleReport, LogContext, provisioning_record
 from syncengine.model import Action, AnchorKind, JobConfig, ObjectOutcome, Status, Step, StepType
 from syncengine.state import EngineState, Shadow
@@ -146,6 +146,9 @@ class Cycle:
                 self.state.set_json("assigned", sorted(self._assigned))
                 self.state.commit_watermark(delta_link)
                 self.state.add_logs(cycle_id, records)
+        except TokenError as exc:
+            report.state = "Failed"
+            report.failure = {"code": exc.error, "message": exc.description, "side": "pair"}
         except (GraphApiError, TransportError) as exc:
             report.state = "Failed"
             report.failure = {

@@ -231,6 +231,8 @@ def iter_members(
 
     ``taken`` maps each UPN local part base to how often it is used, so callers can share it between
     calls (members, then guests) and UPNs stay unique; ``since`` is when the tenant was created.
+    Bodies share equal values (one ``onPremisesExtensionAttributes`` dict per cost centre): read them,
+    don't change them in place.
     """
     draw = rng.random
     dept_names = [d for d, (w, _) in DEPARTMENTS.items() for _ in range(w)]
