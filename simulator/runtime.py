@@ -138,6 +138,7 @@ class Simulator:
 
     def reset(self, *, empty: bool = False) -> None:
         """Back to the world as started (or to no tenants at all)."""
+        self.store.audit.clear()  # seeded tenants come back with the same ids: their logs must not
         if empty:
             self.store.reset()
             self.traffic.reset()

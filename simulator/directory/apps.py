@@ -193,3 +193,30 @@ def assign_app_role(tenant: Tenant, resource_sp: Obj, body: Any, now: datetime) 
     }
     tenant.app_role_assignments.add(assignment)
     return assignment
+
+
+#: Microsoft first-party applications the simulator knows: app id -> display name.
+FIRST_PARTY = {"00000014-0000-0000-c000-000000000000": "Microsoft.Azure.SyncFabric"}
+
+
+def ensure_first_party_sp(tenant: Tenant, app_id: str) -> Obj:
+    """The tenant's service principal of a Microsoft first-party app, made on first use (no local application)."""
+    for sp in tenant.service_principals.values():
+        if sp["appId"] == app_id:
+            return sp
+    name = FIRST_PARTY.get(app_id, app_id)
+    sp: Obj = {
+        "id": str(uuid.uuid5(uuid.UUID(tenant.id), app_id)),
+        "appId": app_id,
+        "displayName": name,
+        "appDisplayName": name,
+        "accountEnabled": True,
+        "appRoleAssignmentRequired": False,
+        "appOwnerOrganizationId": "f8cdef31-a31e-4b4a-93e4-5f571e91255a",
+        "appRoles": [],
+        "servicePrincipalNames": [app_id],
+        "servicePrincipalType": "Application",
+        "tags": [],
+    }
+    tenant.service_principals.add(sp)
+    return sp

@@ -7,6 +7,7 @@ import threading
 from typing import Any
 
 from simulator.clock import Clock
+from simulator.directory.audit import AuditLog
 from simulator.directory.tenant import Tenant
 
 SNAPSHOT_FORMAT = 1
@@ -29,6 +30,8 @@ class Store:
         #: Durable state (``simulator.directory.journal.Journal``) or None for memory only.
         self.journal: Any = None
         self._rewrite = False
+        #: Directory audits and provisioning logs per tenant (memory only; not in snapshots).
+        self.audit = AuditLog(self.clock)
 
     def add_tenant(self, tenant: Tenant) -> Tenant:
         with self.lock:

@@ -220,7 +220,7 @@ def _parse_orderby(
                     "cannot be used in $orderby."
                 )
         out.append((name, len(words) == 2 and words[1].lower() == "desc"))
-    if filtered and not advanced_query and not spec.permissive:
+    if filtered and not advanced_query and not spec.permissive and not spec.orderby_with_filter:
         raise unsupported_query(
             "Sorting not supported for current query. $orderby together with $filter needs an advanced query. "
             + ADVANCED_QUERY_HINT

@@ -67,6 +67,8 @@ _OTHER_ODATA_FUNCTIONS = frozenset(
     "fractionalseconds totalseconds totaloffsetminutes date time now maxdatetime mindatetime round floor "
     "ceiling cast isof geo.distance geo.length geo.intersects".split()
 )
+#: Case functions a ResourceSpec may allow around a property (``spec.string_functions``).
+_CASE_FUNCTIONS: dict[str, Callable[[str], str]] = {"tolower": str.lower, "toupper": str.upper}
 _LITERAL_EDM = {
     "string": "Edm.String",
     "guid": "Edm.Guid",
@@ -128,7 +130,7 @@ def compile_filter(text: str, spec: ResourceSpec, *, advanced_query: bool) -> Fi
     compiler = _Compiler(spec, advanced_query)
     pred = compiler.boolean(node, None, False)
     ids = _id_set(node)
-    if ids is not None:
+    if ids is not None and "id" not in spec.case_sensitive:
         # Same answer as the compiled or-chain, in one set lookup (delta's 50-id filters).
         pred = lambda o: (v := o.get("id")).__class__ is str and v.lower() in ids  # noqa: E731
     return Filter(text, pred, ids, frozenset(compiler.used))
@@ -267,6 +269,39 @@ class _Compiler:
             return unsupported_query("Unsupported or invalid query filter clause specified.")
         return self.spec.unsupported_filter("/".join(path.segments))
 
+    def case_call(self, node: Node) -> bool:
+        """``node`` is ``tolower(...)`` / ``toupper(...)`` and this collection takes such calls."""
+        return isinstance(node, Call) and node.name in self.spec.string_functions
+
+    def string_operand(self, node: Path | Call, scope: _Scope | None) -> tuple[_Resolved, str | None]:
+        """A property, or an allowed case function of one: the property and the function's name."""
+        if isinstance(node, Path):
+            return self.resolve(node, scope), None
+        if len(node.args) != 1:
+            raise bad_request(
+                f"No function signature for the function with name '{node.name}' matches the specified "
+                f"arguments. The function signatures considered are: {node.name}(Edm.String Nullable=true)."
+            )
+        (arg,) = node.args
+        if not isinstance(arg, Path):
+            raise self.unsupported(node)
+        res = self.resolve(arg, scope)
+        if res.type not in ("Edm.String", ANY_TYPE):
+            raise self.spec.unsupported_filter(res.display)
+        return res, node.name
+
+    def exact(self, res: _Resolved) -> bool:
+        """Strings of ``res`` compare case-sensitively (``spec.case_sensitive``)."""
+        return res.display in self.spec.case_sensitive
+
+    def string_getter(self, res: _Resolved, fn: str | None) -> Getter:
+        """The property's value as a comparison sees it: the case function applied when it matters."""
+        if fn is None or not self.exact(res):
+            # A case-insensitive comparison lower-cases both sides anyway.
+            return res.getter
+        fold, get = _CASE_FUNCTIONS[fn], res.getter
+        return lambda o: fold(v) if (v := get(o)).__class__ is str else v
+
     def resolve(self, path: Path, scope: _Scope | None) -> _Resolved:
         """``path`` bound to the spec (or to the lambda's element type), canonical spelling."""
         spec = self.spec
@@ -342,11 +377,11 @@ class _Compiler:
         ):
             pred = self.call(left, scope, negated or (op == "eq") != right.value)
             return pred if (op == "eq") == right.value else (lambda o: not pred(o))
-        if not isinstance(left, Path) or not isinstance(right, Literal):
+        if not isinstance(right, Literal) or not (isinstance(left, Path) or self.case_call(left)):
             raise self.unsupported(node)
-        res = self.resolve(left, scope)
+        res, fn = self.string_operand(left, scope)  # type: ignore[arg-type]
         if right.kind == "null":
-            if op not in ("eq", "ne"):
+            if op not in ("eq", "ne") or fn is not None:
                 raise self.spec.unsupported_filter(res.display)
             self.require(res, "null", op)
             if op == "ne":
@@ -363,12 +398,14 @@ class _Compiler:
         self.require(res, op)
         if negated:
             self.require(res, "not")
-        eq = self.equality(res.getter, family, right.value)
+        exact = family == "string" and self.exact(res)
+        getter = self.string_getter(res, fn)
+        eq = self.equality(getter, family, right.value, exact)
         if op == "eq":
             return eq
         if op == "ne":
             return lambda o: not eq(o)
-        return self.ordering(res.getter, family, _OPS[op], right.value)
+        return self.ordering(getter, family, _OPS[op], right.value, exact)
 
     def in_(self, node: In, scope: _Scope | None, negated: bool) -> Predicate:
         if not isinstance(node.left, Path):
@@ -389,6 +426,14 @@ class _Compiler:
             raise bad_request("The 'in' operator requires all values of the list to be of one type.")
         (family,) = families
         getter = res.getter
+        if family == "string" and self.exact(res):
+            raw = frozenset(str(i.value) for i in items)
+
+            def in_exact(o: Any) -> bool:
+                v = getter(o)
+                return v in raw if v.__class__ is str else with_null and v is None
+
+            return in_exact
         if family == "string":
             values = frozenset(str(i.value).lower() for i in items)
 
@@ -434,9 +479,9 @@ class _Compiler:
         if len(node.args) != 2:
             raise signature_error
         target, lit = node.args
-        if not isinstance(target, Path) or not isinstance(lit, Literal):
+        if not isinstance(lit, Literal) or not (isinstance(target, Path) or self.case_call(target)):
             raise self.unsupported(node)
-        res = self.resolve(target, scope)
+        res, fn = self.string_operand(target, scope)  # type: ignore[arg-type]
         if res.type != ANY_TYPE and (res.type not in ("Edm.String",) or lit.kind != "string"):
             if is_collection(res.type) or not is_primitive(res.type):
                 raise self.spec.unsupported_filter(res.display)
@@ -446,6 +491,13 @@ class _Compiler:
         self.require(res, op)
         if negated:
             self.require(res, "not")
+        if self.exact(res):
+            get, raw = self.string_getter(res, fn), lit.value
+            if op == "startsWith":
+                return lambda o: (v := get(o)).__class__ is str and v.startswith(raw)
+            if op == "endsWith":
+                return lambda o: (v := get(o)).__class__ is str and v.endswith(raw)
+            return lambda o: (v := get(o)).__class__ is str and raw in v
         getter, needle = res.getter, lit.value.lower()
         if op == "startsWith":
             return lambda o: (v := getter(o)).__class__ is str and v.lower().startswith(needle)
@@ -513,7 +565,9 @@ class _Compiler:
         return lit_family
 
     @staticmethod
-    def equality(getter: Getter, family: str, value: Any) -> Predicate:
+    def equality(getter: Getter, family: str, value: Any, exact: bool = False) -> Predicate:
+        if family == "string" and exact:
+            return lambda o: (v := getter(o)).__class__ is str and v == value
         if family == "string":
             needle = value.lower()
             return lambda o: (v := getter(o)).__class__ is str and v.lower() == needle
@@ -524,7 +578,11 @@ class _Compiler:
         return lambda o: (v := getter(o)).__class__ in (int, float) and v == value
 
     @staticmethod
-    def ordering(getter: Getter, family: str, fn: Callable[[Any, Any], bool], value: Any) -> Predicate:
+    def ordering(
+        getter: Getter, family: str, fn: Callable[[Any, Any], bool], value: Any, exact: bool = False
+    ) -> Predicate:
+        if family == "string" and exact:
+            return lambda o: (v := getter(o)).__class__ is str and fn(v, value)
         if family == "string":
             needle = value.lower()
             return lambda o: (v := getter(o)).__class__ is str and fn(v.lower(), needle)

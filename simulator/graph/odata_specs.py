@@ -94,6 +94,15 @@ class ResourceSpec:
     #: Accept any property and operator (non-directory collections with no documented rules).
     permissive: bool = False
     max_top: int = 999
+    #: OData functions allowed around a property in a comparison (``tolower``, ``toupper``: the audit
+    #: logs); the directory refuses every function but startsWith/endsWith/contains.
+    string_functions: frozenset[str] = frozenset()
+    #: Property paths whose string comparisons are exact (the provisioning log); the directory
+    #: compares strings ignoring case.
+    case_sensitive: frozenset[str] = frozenset()
+    #: ``$filter`` and ``$orderby`` combine in a plain query (audit logs); the directory needs an
+    #: advanced query for that.
+    orderby_with_filter: bool = False
 
     @property
     def odata_type(self) -> str:

@@ -37,6 +37,7 @@ APP_ROLES_READ = (
 APP_ROLES_WRITE = ("AppRoleAssignment.ReadWrite.All",)
 POLICY_READ = ("Policy.Read.All", "Policy.ReadWrite.CrossTenantAccess")
 POLICY_WRITE = ("Policy.ReadWrite.CrossTenantAccess",)
+AUDIT_READ = ("AuditLog.Read.All",)
 DELETED_READ = USERS_READ + GROUPS_READ
 DELETED_WRITE = ("User.ReadWrite.All", "Group.ReadWrite.All", *_DIR_W)
 

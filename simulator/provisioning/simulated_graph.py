@@ -28,8 +28,10 @@ class _Caller:
 class SimulatedGraph(GraphBackend):
     """Hands each call to ``router.handle`` for the identity's cloud."""
 
-    def __init__(self, router: GraphRouter) -> None:
+    def __init__(self, router: GraphRouter, first_party: dict[str, frozenset[str]] | None = None) -> None:
         self.router = router
+        #: Microsoft first-party app ids (no app registration in the tenant) and the roles they act with
+        self.first_party = dict(first_party or {})
 
     def _caller(self, identity: Identity) -> _Caller:
         store = self.router.store
@@ -40,6 +42,11 @@ class SimulatedGraph(GraphBackend):
                     "invalid_request",
                     f"AADSTS90002: Tenant '{identity.tenant_id}' not found in cloud {identity.cloud}.",
                 )
+            if identity.client_id in self.first_party:
+                from simulator.directory.apps import ensure_first_party_sp
+
+                sp = ensure_first_party_sp(tenant, identity.client_id)
+                return _Caller(tenant.id, identity.client_id, self.first_party[identity.client_id], sp["id"])
             app = tenant.apps.get(identity.client_id)
             if app is None:
                 raise TokenError(

@@ -8,7 +8,6 @@ import random
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -51,34 +50,30 @@ kind = "alternativeSecurityIds"
     return job
 
 
-def engine(job: Path, env: dict[str, str]) -> subprocess.Popen:
+def engine(job: Path, env: dict[str, str], kill_after: int = 0) -> subprocess.Popen:
     return subprocess.Popen(
-        [sys.executable, "-m", "simulator.cli", "sync", "run", "--config", str(job), "--once"],
+        [sys.executable, "-m", "tests.syncengine.crash_engine", str(job), str(kill_after)],
         env=env,
-        stdout=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )
 
 
-def kill_runs(
-    job: Path, env: dict[str, str], rng: random.Random, kills: int, window: tuple[float, float] = (0.8, 3.5)
-) -> int:
-    """Start the engine and SIGKILL it after a random time, ``kills`` times; returns how many died mid-cycle."""
+def kill_runs(job: Path, env: dict[str, str], rng: random.Random, kills: int, max_requests: int) -> int:
+    """Run the engine ``kills`` times, each SIGKILLed after a random number of Graph requests;
+    returns how many runs died mid-cycle (by SIGKILL)."""
     died = 0
     for _ in range(kills):
-        proc = engine(job, env)
-        time.sleep(rng.uniform(*window))
-        if proc.poll() is None:
-            os.kill(proc.pid, signal.SIGKILL)
-            died += 1
-        proc.wait()
+        proc = engine(job, env, rng.randint(5, max_requests))
+        proc.communicate(timeout=600)
+        died += proc.returncode == -signal.SIGKILL
     return died
 
 
 def finish(job: Path, env: dict[str, str]) -> None:
     proc = engine(job, env)
-    _, err = proc.communicate(timeout=600)
-    assert proc.returncode == 0, err.decode()[-2000:]
+    out, err = proc.communicate(timeout=600)
+    assert proc.returncode == 0, (out.decode() + err.decode())[-2000:]
 
 
 def check(src_client: GraphClient, tgt_client: GraphClient) -> None:
@@ -138,7 +133,9 @@ def test_engine_killed_at_random_points_resumes_without_loss_or_duplicates(tmp_p
         job = write_job(tmp_path, sim, src, tgt)
         env = {**os.environ, "CCSYNC_CRASH_SOURCE_SECRET": admin(src)["clientSecret"]}
 
-        died = kill_runs(job, env, rng, 18)  # during the initial cycle of 5,000 users
+        # an initial cycle of 5,000 users makes about 10,000 requests; each resumed run only does
+        # what is left, so kill points are drawn early enough to land inside every run
+        died = kill_runs(job, env, rng, 16, 400)
         finish(job, env)
         check(s, t)
 
@@ -152,7 +149,7 @@ def test_engine_killed_at_random_points_resumes_without_loss_or_duplicates(tmp_p
                 s.patch(f"/users/{uid}", {"department": f"Round {round_no} {rng.randrange(100)}"})
             for uid in rng.sample(ids, 40):
                 s.delete(f"/users/{uid}")
-            died += kill_runs(job, env, rng, 4, (0.6, 1.6))
+            died += kill_runs(job, env, rng, 4, 120)
             finish(job, env)
             check(s, t)
         assert died >= 20, f"only {died} runs were killed mid-cycle"

@@ -7,8 +7,17 @@ from simulator.graph.router import GraphRouter
 
 
 def register_all(router: GraphRouter) -> None:
-    from simulator.graph.resources import apps, directory, groups, invitations, organization, policies, users
+    from simulator.graph.resources import (
+        apps,
+        audit,
+        directory,
+        groups,
+        invitations,
+        organization,
+        policies,
+        users,
+    )
 
-    for module in (users, groups, directory, organization, invitations, apps, policies):
+    for module in (users, groups, directory, organization, invitations, apps, policies, audit):
         module.register(router)
     batch.register(router)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from simulator.directory import users as dir_users
-from simulator.graph import odata
+from simulator.graph import auditing, odata
 from simulator.graph import permissions as perm
 from simulator.graph.errors import GraphError, not_found
 from simulator.graph.listing import list_collection, single
@@ -49,6 +49,12 @@ def get_deleted(ctx: Context, oid: str) -> GraphResponse:
 def restore(ctx: Context, oid: str) -> GraphResponse:
     obj = dir_users.restore(ctx.tenant, oid.lower(), ctx.now)
     kind = "users" if "userPrincipalName" in obj else "groups"
+    if kind == "users":
+        auditing.record(ctx, auditing.USER_MANAGEMENT, "Restore user", "Restore", [auditing.user_target(obj)])
+    else:
+        auditing.record(
+            ctx, auditing.GROUP_MANAGEMENT, "Restore group", "Restore", [auditing.group_target(obj)]
+        )
     return GraphResponse(
         200,
         {
@@ -60,7 +66,22 @@ def restore(ctx: Context, oid: str) -> GraphResponse:
 
 
 def purge(ctx: Context, oid: str) -> GraphResponse:
+    obj = ctx.tenant.deleted.get(oid.lower())
     dir_users.hard_delete(ctx.tenant, oid.lower())
+    if obj is not None:  # hard_delete refused an unknown id above
+        if obj.get("@odata.type") == "#microsoft.graph.user":
+            target, category, activity = (
+                auditing.user_target(obj),
+                auditing.USER_MANAGEMENT,
+                "Hard delete user",
+            )
+        else:
+            target, category, activity = (
+                auditing.group_target(obj),
+                auditing.GROUP_MANAGEMENT,
+                "Hard delete group",
+            )
+        auditing.record(ctx, category, activity, "Delete", [target])
     return GraphResponse(204)
 
 

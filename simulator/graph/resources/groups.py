@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from simulator.directory import groups as dir_groups
 from simulator.directory.collection import Obj
-from simulator.graph import delta, odata
+from simulator.graph import auditing, delta, odata
 from simulator.graph import permissions as perm
 from simulator.graph.errors import bad_request, not_found
 from simulator.graph.listing import count_collection, list_collection, single
@@ -39,6 +39,9 @@ def create_group(ctx: Context) -> GraphResponse:
     group = dir_groups.create_group(ctx.tenant, body, ctx.now)
     if binds:
         dir_groups.update_group(ctx.tenant, group, {"members@odata.bind": binds})
+    added = auditing.object_changes({}, group, body)
+    auditing.record(ctx, auditing.GROUP_MANAGEMENT, "Add group", "Add", [auditing.group_target(group, added)])
+    _audit_member_adds(ctx, group, set())
     return GraphResponse(
         201,
         {"@odata.context": f"{ctx.root}/$metadata#groups/$entity", **group},
@@ -47,13 +50,31 @@ def create_group(ctx: Context) -> GraphResponse:
 
 
 def update_group(ctx: Context, gid: str) -> GraphResponse:
-    dir_groups.update_group(ctx.tenant, _group(ctx, gid), ctx.json_body())
+    group, body = _group(ctx, gid), ctx.json_body()
+    before, members_before = dict(group), set(ctx.tenant.members.get(group["id"], {}))
+    dir_groups.update_group(ctx.tenant, group, body)
+    if set(body) != {"members@odata.bind"}:
+        changed = auditing.object_changes(before, group, body)
+        auditing.record(
+            ctx, auditing.GROUP_MANAGEMENT, "Update group", "Update", [auditing.group_target(group, changed)]
+        )
+    _audit_member_adds(ctx, group, members_before)
     return GraphResponse(204)
 
 
 def delete_group(ctx: Context, gid: str) -> GraphResponse:
-    dir_groups.delete_group(ctx.tenant, _group(ctx, gid), ctx.now)
+    group = _group(ctx, gid)
+    dir_groups.delete_group(ctx.tenant, group, ctx.now)
+    auditing.record(ctx, auditing.GROUP_MANAGEMENT, "Delete group", "Delete", [auditing.group_target(group)])
     return GraphResponse(204)
+
+
+def _audit_member_adds(ctx: Context, group: Obj, before: set[str]) -> None:
+    """One "Add member to group" per member the request added (``members@odata.bind``)."""
+    for mid in ctx.tenant.members.get(group["id"], {}):
+        if mid not in before:
+            targets = auditing.membership_targets(ctx, group, mid, added=True)
+            auditing.record(ctx, auditing.GROUP_MANAGEMENT, "Add member to group", "Assign", targets)
 
 
 def _member_objects(ctx: Context, ids: list[str]) -> list[Obj]:
@@ -102,12 +123,18 @@ def add_member_ref(ctx: Context, gid: str) -> GraphResponse:
     body = ctx.json_body()
     if not isinstance(body, dict) or not isinstance(body.get("@odata.id"), str):
         raise bad_request("The request body must contain an '@odata.id' reference to a directory object.")
-    dir_groups.add_member(ctx.tenant, g, dir_groups.reference_id(body["@odata.id"]))
+    member_id = dir_groups.reference_id(body["@odata.id"])
+    dir_groups.add_member(ctx.tenant, g, member_id)
+    targets = auditing.membership_targets(ctx, g, member_id, added=True)
+    auditing.record(ctx, auditing.GROUP_MANAGEMENT, "Add member to group", "Assign", targets)
     return GraphResponse(204)
 
 
 def remove_member_ref(ctx: Context, gid: str, mid: str) -> GraphResponse:
-    dir_groups.remove_member(ctx.tenant, _group(ctx, gid), mid.lower())
+    g = _group(ctx, gid)
+    dir_groups.remove_member(ctx.tenant, g, mid.lower())
+    targets = auditing.membership_targets(ctx, g, mid.lower(), added=False)
+    auditing.record(ctx, auditing.GROUP_MANAGEMENT, "Remove member from group", "Unassign", targets)
     return GraphResponse(204)
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from simulator.clock import iso
 from simulator.directory import users as dir_users
+from simulator.graph import auditing
 from simulator.graph import permissions as perm
 from simulator.graph.errors import bad_request
 from simulator.graph.message import GraphResponse
@@ -62,6 +63,7 @@ def invite(ctx: Context) -> GraphResponse:
         )
     upn = guest_upn(email, ctx.tenant.default_domain)
     user = ctx.tenant.user(upn)
+    created = user is None
     if user is None:
         home = ctx.store.tenant(email.split("@", 1)[1])
         identities = (
@@ -88,6 +90,17 @@ def invite(ctx: Context) -> GraphResponse:
             ctx.now,
             trusted=True,
         )
+    if created:
+        added = auditing.object_changes({}, user, [k for k in user if k not in ("id", "createdDateTime")])
+        auditing.record(ctx, auditing.USER_MANAGEMENT, "Add user", "Add", [auditing.user_target(user, added)])
+    auditing.record(
+        ctx,
+        auditing.USER_MANAGEMENT,
+        "Invite external user",
+        "Add",
+        [auditing.user_target(user)],
+        service=auditing.INVITED_USERS,
+    )
     invitation = {
         "@odata.context": f"{ctx.root}/$metadata#invitations/$entity",
         "id": str(uuid.uuid4()),

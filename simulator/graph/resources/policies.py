@@ -7,6 +7,7 @@ from typing import Any
 
 from simulator.clouds import CLOUDS
 from simulator.directory import policies as dir_policies
+from simulator.graph import auditing
 from simulator.graph import permissions as perm
 from simulator.graph.errors import GraphError, bad_request
 from simulator.graph.message import GraphResponse
@@ -79,6 +80,18 @@ def _merge_settings(target: dict[str, Any], body: dict[str, Any]) -> None:
             target[k] = v
 
 
+def _audit(ctx: Context, category: str, activity: str, operation: str, target: dict[str, Any]) -> None:
+    auditing.record(ctx, category, activity, operation, [target])
+
+
+def _access(ctx: Context, activity: str, operation: str, target: dict[str, Any]) -> None:
+    _audit(ctx, auditing.CROSS_TENANT_ACCESS, activity, operation, target)
+
+
+def _sync(ctx: Context, activity: str, operation: str, target: dict[str, Any]) -> None:
+    _audit(ctx, auditing.CROSS_TENANT_SYNC, activity, operation, target)
+
+
 def _ctx_url(ctx: Context, tail: str) -> str:
     return f"{ctx.root}/$metadata#policies/crossTenantAccessPolicy{tail}"
 
@@ -90,6 +103,7 @@ def get_policy(ctx: Context) -> GraphResponse:
 def patch_policy(ctx: Context) -> GraphResponse:
     body = _object(ctx.json_body())
     _check_keys(body, {"displayName", "allowedCloudEndpoints", "definition"})
+    before = dict(ctx.tenant.cross_tenant_policy)
     if "allowedCloudEndpoints" in body:
         values = body["allowedCloudEndpoints"]
         if not isinstance(values, list) or any(not isinstance(v, str) for v in values):
@@ -113,6 +127,11 @@ def patch_policy(ctx: Context) -> GraphResponse:
         if not isinstance(body["displayName"], str):
             raise bad_request("Invalid value specified for property 'displayName'.")
         ctx.tenant.cross_tenant_policy["displayName"] = body["displayName"]
+    policy = ctx.tenant.cross_tenant_policy
+    # No activity is documented for the Microsoft cloud settings: logged as a company default change.
+    changes = auditing.setting_changes(before, policy, ["displayName", "allowedCloudEndpoints"])
+    target = auditing.policy_target(policy["id"], policy.get("displayName"), changes)
+    _access(ctx, "Update the company default cross-tenant access setting", "Update", target)
     return GraphResponse(204)
 
 
@@ -132,14 +151,21 @@ def patch_default(ctx: Context) -> GraphResponse:
         k: bool(consent.get(k)) for k in ("inboundAllowed", "outboundAllowed")
     }
     updated["isServiceDefault"] = False
+    changes = auditing.setting_changes(ctx.tenant.cross_tenant_default, updated)
     ctx.tenant.cross_tenant_default = updated
+    target = auditing.policy_target("default", "Default cross-tenant access settings", changes)
+    _access(ctx, "Update the company default cross-tenant access setting", "Update", target)
     return GraphResponse(204)
 
 
 def reset_default(ctx: Context) -> GraphResponse:
     saved = (ctx.tenant.cross_tenant_policy, ctx.tenant.partners, ctx.tenant.identity_sync)
+    before = ctx.tenant.cross_tenant_default
     dir_policies.init_policies(ctx.tenant)
     ctx.tenant.cross_tenant_policy, ctx.tenant.partners, ctx.tenant.identity_sync = saved
+    changes = auditing.setting_changes(before, ctx.tenant.cross_tenant_default)
+    target = auditing.policy_target("default", "Default cross-tenant access settings", changes)
+    _access(ctx, "Reset the cross-tenant access default setting", "Update", target)
     return GraphResponse(204)
 
 
@@ -206,6 +232,10 @@ def create_partner(ctx: Context) -> GraphResponse:
     settings = {k: v for k, v in body.items() if k != "tenantId"}
     _merge_settings(partner, settings)
     ctx.tenant.partners[tid] = partner
+    changes = auditing.setting_changes({}, partner, ["tenantId", *settings])
+    _access(
+        ctx, "Add a partner to cross-tenant access setting", "Add", auditing.policy_target(tid, None, changes)
+    )
     return GraphResponse(201, {"@odata.context": _ctx_url(ctx, "/partners/$entity"), **partner})
 
 
@@ -220,14 +250,26 @@ def patch_partner(ctx: Context, tid: str) -> GraphResponse:
     updated = dict(p)
     _merge_settings(updated, body)
     ctx.tenant.partners[p["tenantId"]] = updated
+    target = auditing.policy_target(p["tenantId"], None, auditing.setting_changes(p, updated))
+    _access(ctx, "Update a partner cross-tenant access setting", "Update", target)
     return GraphResponse(204)
 
 
 def delete_partner(ctx: Context, tid: str) -> GraphResponse:
     p = _partner(ctx, tid)
-    del ctx.tenant.partners[p["tenantId"]]
-    ctx.tenant.identity_sync.pop(p["tenantId"], None)
+    tid = p["tenantId"]
+    del ctx.tenant.partners[tid]
+    sync = ctx.tenant.identity_sync.pop(tid, None)
+    target = auditing.policy_target(tid, None, auditing.setting_changes(p, {}))
+    _access(ctx, "Delete partner specific cross-tenant access setting", "Delete", target)
+    if sync is not None:  # the partner's identity synchronization goes with it
+        _audit_sync_delete(ctx, tid, sync)
     return GraphResponse(204)
+
+
+def _audit_sync_delete(ctx: Context, tid: str, sync: dict[str, Any]) -> None:
+    target = auditing.policy_target(tid, sync.get("displayName"), auditing.setting_changes(sync, {}))
+    _sync(ctx, "Delete a partner cross-tenant identity sync setting", "Delete", target)
 
 
 def _sync_body(body: Any) -> dict[str, Any]:
@@ -281,12 +323,15 @@ def put_sync(ctx: Context, tid: str) -> GraphResponse:
                 }
             ],
         )
-    ctx.tenant.identity_sync[p["tenantId"]] = {
+    created = ctx.tenant.identity_sync[p["tenantId"]] = {
         "tenantId": p["tenantId"],
         "displayName": body.get("displayName"),
         "userSyncInbound": body.get("userSyncInbound") or {"isSyncAllowed": False},
         "externalCloudAuthorizedApplicationId": body.get("externalCloudAuthorizedApplicationId"),
     }
+    changes = auditing.setting_changes({}, created)
+    target = auditing.policy_target(p["tenantId"], created["displayName"], changes)
+    _sync(ctx, "Create a partner cross-tenant identity sync setting", "Add", target)
     return GraphResponse(204)
 
 
@@ -298,16 +343,21 @@ def patch_sync(ctx: Context, tid: str) -> GraphResponse:
             404, "Directory_ObjectNotFound", "Unable to read the company information from the directory."
         )
     body = _sync_body(ctx.json_body())
+    before = dict(s)
     s.update({k: v for k, v in body.items() if k != "tenantId" and not k.startswith("@odata.")})
+    target = auditing.policy_target(p["tenantId"], s.get("displayName"), auditing.setting_changes(before, s))
+    _sync(ctx, "Update a partner cross-tenant identity sync setting", "Update", target)
     return GraphResponse(204)
 
 
 def delete_sync(ctx: Context, tid: str) -> GraphResponse:
     p = _partner(ctx, tid)
-    if ctx.tenant.identity_sync.pop(p["tenantId"], None) is None:
+    sync = ctx.tenant.identity_sync.pop(p["tenantId"], None)
+    if sync is None:
         raise GraphError(
             404, "Directory_ObjectNotFound", "Unable to read the company information from the directory."
         )
+    _audit_sync_delete(ctx, p["tenantId"], sync)
     return GraphResponse(204)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from simulator.directory import skus
 from simulator.directory import users as dir_users
-from simulator.graph import delta, odata
+from simulator.graph import auditing, delta, odata
 from simulator.graph import permissions as perm
 from simulator.graph.listing import count_collection, list_collection, render, single
 from simulator.graph.message import GraphResponse
@@ -28,7 +28,10 @@ def get_user(ctx: Context, uid: str) -> GraphResponse:
 
 
 def create_user(ctx: Context) -> GraphResponse:
-    user = dir_users.create_user(ctx.tenant, ctx.json_body(), ctx.now)
+    body = ctx.json_body()
+    user = dir_users.create_user(ctx.tenant, body, ctx.now)
+    added = auditing.object_changes({}, user, body)
+    auditing.record(ctx, auditing.USER_MANAGEMENT, "Add user", "Add", [auditing.user_target(user, added)])
     return GraphResponse(201, _entity(ctx, user), {"Location": f"{ctx.root}/users/{user['id']}"})
 
 
@@ -40,19 +43,30 @@ def _entity(ctx: Context, user: dict) -> dict:
 
 def update_user(ctx: Context, uid: str) -> GraphResponse:
     user = dir_users.require_user(ctx.tenant, uid)
-    dir_users.update_user(ctx.tenant, user, ctx.json_body(), ctx.now)
+    body, before = ctx.json_body(), dict(user)
+    dir_users.update_user(ctx.tenant, user, body, ctx.now)
+    changed = auditing.object_changes(before, user, body)
+    auditing.record(
+        ctx, auditing.USER_MANAGEMENT, "Update user", "Update", [auditing.user_target(user, changed)]
+    )
     return GraphResponse(204)
 
 
 def delete_user(ctx: Context, uid: str) -> GraphResponse:
     user = dir_users.require_user(ctx.tenant, uid)
     dir_users.soft_delete_user(ctx.tenant, user, ctx.now)
+    auditing.record(ctx, auditing.USER_MANAGEMENT, "Delete user", "Delete", [auditing.user_target(user)])
     return GraphResponse(204)
 
 
 def assign_license(ctx: Context, uid: str) -> GraphResponse:
     user = dir_users.require_user(ctx.tenant, uid)
+    before = {"assignedLicenses": list(user.get("assignedLicenses") or [])}
     dir_users.assign_license(ctx.tenant, user, ctx.json_body(), ctx.now)
+    changed = auditing.object_changes(before, user, ["assignedLicenses"])
+    auditing.record(
+        ctx, auditing.USER_MANAGEMENT, "Change user license", "Update", [auditing.user_target(user, changed)]
+    )
     return GraphResponse(200, {**_entity(ctx, user), "assignedLicenses": user["assignedLicenses"]})
 
 

@@ -1,0 +1,534 @@
+"""The simulated Entra provisioning service: configurations, jobs, secrets, schema, runs, logs.
+
+Jobs run the real sync engine (``syncengine``) through ``SimulatedGraph`` under the first-party
+identity ``Microsoft.Azure.SyncFabric`` (appId 00000014-0000-0000-c000-000000000000), on the
+simulator clock: a started job runs its first cycle at once and then every 40 minutes.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from simulator.clouds import Cloud
+from simulator.directory.apps import create_application, create_service_principal
+from simulator.directory.store import Store
+from simulator.directory.tenant import Tenant
+from simulator.graph.errors import GraphError, bad_request, not_found
+from simulator.graph.router import GraphRouter
+from simulator.provisioning.schema import SchemaError, default_schema, merge_schema, parse_schema
+from simulator.provisioning.simulated_graph import SimulatedGraph
+from syncengine import licences, preflight, scope
+from syncengine.backend import Identity
+from syncengine.client import GraphClient
+from syncengine.cycle import Cycle
+from syncengine.model import AnchorConfig, AnchorKind, JobConfig, LicencePolicy, SafetyConfig, ScopeConfig
+from syncengine.runner import JobRunner
+from syncengine.state import EngineState
+
+log = logging.getLogger(__name__)
+
+SYNC_FABRIC = "00000014-0000-0000-c000-000000000000"
+SYNC_ROLES = frozenset(
+    {
+        "User.ReadWrite.All", "User.Invite.All", "User.ReadWrite.CrossCloud", "Directory.Read.All", "Policy.Read.All",
+        "Organization.Read.All", "Application.Read.All", "GroupMember.Read.All", "AuditLog.Read.All",
+    }
+)  # fmt: skip
+TEMPLATE_ID = "518e5f48-1fc8-4c48-9387-9fdf28b0dfe7"
+SYNC_TEMPLATE = "Azure2Azure"
+#: Service principal tag for a configuration created "across Microsoft clouds" (representation assumed).
+CROSS_CLOUD_TAG = "CrossCloudSynchronization"
+SECRET_KEYS = frozenset(
+    "None UserName Password SecretToken AppKey BaseAddress ClientIdentifier ClientSecret SingleSignOnType Sandbox Url "
+    "Domain ConsumerKey ConsumerSecret TokenKey TokenExpiration Oauth2AccessToken Oauth2AccessTokenCreationTime "
+    "Oauth2RefreshToken SyncAll InstanceName Oauth2ClientId Oauth2ClientSecret CompanyId UpdateKeyOnSoftDelete "
+    "SynchronizationSchedule SystemOfRecord SandboxName EnforceDomain SyncNotificationSettings SkipOutOfScopeDeletions "
+    "Oauth2AuthorizationCode Oauth2RedirectUri ApplicationTemplateIdentifier Oauth2TokenExchangeUri "
+    "Oauth2AuthorizationUri AuthenticationType Server PerformInboundEntitlementGrants HardDeletesEnabled "
+    "SyncAgentCompatibilityKey SyncAgentADContainer ValidateDomain TestReferences ConnectionString".split()
+)
+DEFAULT_DELETE_THRESHOLD = 500
+OD_LIMIT, OD_WINDOW = 5, 10.0
+
+
+@dataclass
+class JobRecord:
+    """One synchronization job of one configuration (service principal) in the source tenant."""
+
+    id: str
+    tenant_id: str
+    sp_id: str
+    template_id: str
+    created: datetime
+    schema: dict[str, Any]
+    settings: list[dict[str, str]]
+    state: EngineState
+    runner: JobRunner | None = None
+    licence_warning: str | None = None
+    od_calls: list[float] = field(default_factory=list)
+
+
+class ProvisioningService:
+    """Every configuration and job of every tenant, and the scheduler that runs them."""
+
+    def __init__(self, store: Store, router: GraphRouter, data_dir: Path | None = None) -> None:
+        self.store = store
+        self.router = router
+        self.clock = store.clock
+        self.data_dir = data_dir
+        self.backend = SimulatedGraph(router, first_party={SYNC_FABRIC: SYNC_ROLES})
+        self.jobs: dict[str, JobRecord] = {}
+        self.secrets: dict[str, dict[str, str]] = {}
+        self.lock = threading.RLock()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    # -- configurations (application template) ----------------------------------------------
+
+    def instantiate(self, tenant: Tenant, body: Any, now: datetime) -> dict[str, Any]:
+        """``applicationTemplates/{id}/instantiate``: the application and its service principal."""
+        if (
+            not isinstance(body, dict)
+            or not isinstance(body.get("displayName"), str)
+            or not body["displayName"].strip()
+        ):
+            raise bad_request("Property 'displayName' is required.")
+        with self.store.lock:
+            result = self._instantiate(tenant, body, now)
+            self.store.commit()
+        self._audit(tenant.id, "Add provisioning configuration", result["servicePrincipal"])
+        return result
+
+    def _instantiate(self, tenant: Tenant, body: Any, now: datetime) -> dict[str, Any]:
+        role = {
+            "allowedMemberTypes": ["User"], "description": "msiam_access", "displayName": "msiam_access",
+            "id": str(uuid.uuid4()), "isEnabled": True, "origin": "Application", "value": None,
+        }  # fmt: skip
+        app = create_application(tenant, {"displayName": body["displayName"], "appRoles": [role]}, now)
+        app.update(
+            {
+                "applicationTemplateId": TEMPLATE_ID,
+                "web": {
+                    "homePageUrl": "https://account.activedirectory.windowsazure.com:444/applications/default.aspx?metadata=aad2aadsync|ISV9.1|primary|z",
+                    "redirectUris": [],
+                    "logoutUrl": None,
+                },
+            }
+        )
+        sp = create_service_principal(tenant, {"appId": app["appId"]})
+        sp.update(
+            {
+                "applicationTemplateId": TEMPLATE_ID,
+                "appRoleAssignmentRequired": True,
+                "tags": ["WindowsAzureActiveDirectoryIntegratedApp"],
+                "appRoles": [role],
+            }
+        )
+        tenant.applications.touch(app["id"])
+        tenant.service_principals.touch(sp["id"])
+        return {"application": app, "servicePrincipal": sp}
+
+    def _sp(self, tenant: Tenant, sp_id: str) -> dict[str, Any]:
+        sp = tenant.service_principals.get(sp_id.lower())
+        if sp is None:
+            raise not_found(sp_id)
+        return sp
+
+    def templates(self, tenant: Tenant, sp_id: str) -> list[dict[str, Any]]:
+        sp = self._sp(tenant, sp_id)
+        return [
+            {
+                "id": SYNC_TEMPLATE, "applicationId": sp["appId"], "default": True, "description": "Azure AD to Azure AD (cross-tenant synchronization)",
+                "discoverable": True, "factoryTag": SYNC_TEMPLATE,
+                "metadata": [{"key": "GalleryApplicationIdentifier", "value": TEMPLATE_ID}, {"key": "IsSynchronizationInPreview", "value": "false"}],
+                "schema": default_schema(SYNC_TEMPLATE),
+            }
+        ]  # fmt: skip
+
+    # -- jobs --------------------------------------------------------------------------------
+
+    def create_job(self, tenant: Tenant, sp_id: str, body: Any, now: datetime) -> JobRecord:
+        sp = self._sp(tenant, sp_id)
+        if not isinstance(body, dict) or body.get("templateId") != SYNC_TEMPLATE:
+            raise bad_request(
+                f"templateId must be '{SYNC_TEMPLATE}' for cross-tenant synchronization configurations."
+            )
+        with self.lock:
+            if any(j.sp_id == sp["id"] for j in self.jobs.values()):
+                raise GraphError(
+                    409,
+                    "Request_MultipleObjectsWithSameKeyValue",
+                    "This configuration already has a synchronization job; only one job per source and target pair is allowed.",
+                )
+            job_id = f"{SYNC_TEMPLATE}.{tenant.id.replace('-', '')}.{uuid.uuid4()}"
+            settings = [
+                {"name": "AzureIngestionAttributeOptimization", "value": "False"},
+                {"name": "LookaheadQueryEnabled", "value": "False"},
+            ]
+            state = EngineState(self.data_dir / f"{job_id}.db" if self.data_dir else ":memory:", job_id)
+            job = JobRecord(
+                job_id, tenant.id, sp["id"], SYNC_TEMPLATE, now, default_schema(job_id), settings, state
+            )
+            self.jobs[job_id] = job
+        return job
+
+    def job(self, tenant: Tenant, sp_id: str, job_id: str) -> JobRecord:
+        job = self.jobs.get(job_id)
+        if job is None or job.tenant_id != tenant.id or job.sp_id != sp_id.lower():
+            raise not_found(job_id)
+        return job
+
+    def jobs_of(self, tenant: Tenant, sp_id: str) -> list[JobRecord]:
+        sp = self._sp(tenant, sp_id)
+        return [j for j in self.jobs.values() if j.sp_id == sp["id"]]
+
+    def delete_job(self, job: JobRecord) -> None:
+        with self.lock:
+            self.jobs.pop(job.id, None)
+            job.state.close()
+
+    def job_json(self, job: JobRecord) -> dict[str, Any]:
+        status = job.runner.status() if job.runner else self._runner(job).status()
+        body: dict[str, Any] = {
+            "id": job.id,
+            "templateId": job.template_id,
+            **status,
+            "synchronizationJobSettings": list(job.settings),
+        }
+        if job.licence_warning:
+            body["@ccsync.licenseWarning"] = job.licence_warning
+        return body
+
+    def _runner(self, job: JobRecord) -> JobRunner:
+        if job.runner is None:
+            job.runner = JobRunner(self._cycle(job), job.state, self.clock)
+        return job.runner
+
+    # -- secrets and schema ------------------------------------------------------------------
+
+    def put_secrets(self, tenant: Tenant, sp_id: str, body: Any) -> None:
+        sp = self._sp(tenant, sp_id)
+        items = body.get("value") if isinstance(body, dict) else None
+        if not isinstance(items, list):
+            raise bad_request('The body must be {"value": [{"key": "...", "value": "..."}]}.')
+        secrets: dict[str, str] = {}
+        for item in items:
+            if (
+                not isinstance(item, dict)
+                or item.get("key") not in SECRET_KEYS
+                or not isinstance(item.get("value"), str)
+            ):
+                raise bad_request(
+                    f"Invalid synchronization secret {item.get('key') if isinstance(item, dict) else item!r}: keys are the synchronizationSecret values and values are strings."
+                )
+            secrets[item["key"]] = item["value"]
+        if "SyncNotificationSettings" in secrets:
+            try:
+                notif = json.loads(secrets["SyncNotificationSettings"])
+                if not isinstance(notif, dict):
+                    raise ValueError
+            except ValueError:
+                raise bad_request(
+                    'SyncNotificationSettings must be a JSON object written as a string, e.g. \'{\\"Enabled\\":false,\\"DeleteThresholdEnabled\\":true,\\"DeleteThresholdValue\\":500}\'.'
+                ) from None
+        if "CompanyId" in secrets and self.store.tenants.get(secrets["CompanyId"].lower()) is None:
+            log.info("CompanyId %s is not a tenant of this simulator", secrets["CompanyId"])
+        with self.lock:
+            self.secrets[sp["id"]] = secrets  # PUT replaces every key (secrets have no PATCH)
+        self._audit(tenant.id, "Update provisioning setting or credentials", sp)
+
+    def schema(self, job: JobRecord) -> dict[str, Any]:
+        return job.schema
+
+    def put_schema(self, tenant: Tenant, job: JobRecord, body: Any, *, patch: bool) -> None:
+        new = merge_schema(job.schema, body) if patch else body
+        try:
+            parse_schema(new)
+        except SchemaError as exc:
+            raise GraphError(400, exc.code, exc.message) from None
+        with self.lock:
+            old = parse_schema(job.schema)
+            job.schema = {**new, "id": job.id}
+            if parse_schema(job.schema) != old:  # mappings or scoping changed: a full re-evaluation
+                self._runner(job).restart("Watermark")
+        self._audit(tenant.id, "Update attribute mappings or scope", self._sp(tenant, job.sp_id))
+
+    # -- control actions ---------------------------------------------------------------------
+
+    def start(self, tenant: Tenant, job: JobRecord) -> None:
+        self._licence_warning(job)
+        self._runner(job).start()
+        self._audit(tenant.id, "Enable/start provisioning configuration", self._sp(tenant, job.sp_id))
+
+    def pause(self, tenant: Tenant, job: JobRecord) -> None:
+        self._runner(job).pause()
+        self._audit(tenant.id, "Disable/pause provisioning configuration", self._sp(tenant, job.sp_id))
+
+    def restart(self, tenant: Tenant, job: JobRecord, body: Any) -> None:
+        criteria = (body or {}).get("criteria") if isinstance(body, dict) else None
+        reset = (criteria or {}).get("resetScope", "") if isinstance(criteria, dict) else ""
+        try:
+            self._runner(job).restart(reset or "")
+        except ValueError as exc:
+            raise bad_request(str(exc)) from None
+        self._audit(tenant.id, "Enable/restart provisioning configuration", self._sp(tenant, job.sp_id))
+
+    def validate_credentials(
+        self, tenant: Tenant, sp_id: str, body: Any, job: JobRecord | None
+    ) -> str | None:
+        """Test connection: None when every prerequisite holds (and the licence warning, if any)."""
+        sp = self._sp(tenant, sp_id)
+        if not isinstance(body, dict):
+            raise bad_request("The request body must be a JSON object.")
+        if body.get("useSavedCredentials"):
+            creds = dict(self.secrets.get(sp["id"], {}))
+        else:
+            items = body.get("credentials")
+            if not isinstance(items, list):
+                raise bad_request(
+                    "credentials must be a list of {key, value} pairs (or useSavedCredentials true)."
+                )
+            creds = {i.get("key"): i.get("value") for i in items if isinstance(i, dict)}
+        config = self._job_config(tenant, sp, creds, job)
+        source, target = self._clients(config)
+        failures = preflight.run_preflight(config, source, target)
+        if failures:
+            raise GraphError(400, failures[0].code, preflight.validate_credentials_message(failures[0]))
+        warning = self._licence_report(config, source).warning
+        if job is not None:
+            job.licence_warning = warning
+        return warning
+
+    def provision_on_demand(self, tenant: Tenant, job: JobRecord, body: Any) -> dict[str, Any]:
+        now = self.clock.timestamp()
+        with self.lock:
+            job.od_calls = [t for t in job.od_calls if now - t < OD_WINDOW]
+            if len(job.od_calls) >= OD_LIMIT:
+                wait = int(OD_WINDOW - (now - job.od_calls[0])) + 1
+                raise GraphError(
+                    429,
+                    "TooManyRequests",
+                    "Too many provisionOnDemand requests: the limit is 5 requests per 10 seconds.",
+                    headers={"Retry-After": str(wait)},
+                )
+            job.od_calls.append(now)
+        params = body.get("parameters") if isinstance(body, dict) else None
+        try:
+            subject = params[0]["subjects"][0]
+            rule = params[0]["ruleId"]
+            object_id = subject["objectId"]
+        except (TypeError, KeyError, IndexError):
+            raise bad_request(
+                'The body must be {"parameters": [{"ruleId": "…", "subjects": [{"objectId": "…", "objectTypeName": "User"}]}]}.'
+            ) from None
+        if rule != job.schema["synchronizationRules"][0]["id"]:
+            raise bad_request(f"Unknown ruleId '{rule}'; read it from the job's schema (USER_INBOUND_USER).")
+        if subject.get("objectTypeName", "User") != "User":
+            raise bad_request("Provision on demand supports users only for cross-tenant synchronization.")
+        with self.lock:
+            result = self._cycle(job).run_one(str(object_id).lower())
+        steps = []
+        if result.report.failure:
+            steps.append(
+                {
+                    "name": "EntryTestConnection",
+                    "type": "Import",
+                    "status": "Failure",
+                    "description": result.report.failure["message"],
+                    "timestamp": result.report.began,
+                    "details": {"ErrorCode": result.report.failure["code"]},
+                }
+            )
+        for rec in result.records:
+            for s in rec["provisioningSteps"]:
+                steps.append(
+                    {
+                        "name": s["name"],
+                        "type": s["provisioningStepType"].capitalize(),
+                        "status": s["status"].capitalize(),
+                        "description": s["description"],
+                        "timestamp": rec["activityDateTime"],
+                        "details": s["details"],
+                    }
+                )
+        value = [
+            {
+                "provisioningSteps": steps,
+                "statusInfo": {
+                    "status": (
+                        result.records[0]["provisioningStatusInfo"]["status"] if result.records else "failure"
+                    )
+                },
+                "action": (result.records[0]["provisioningAction"] if result.records else "other"),
+            }
+        ]
+        return {
+            "key": "Microsoft.Identity.Health.CPP.Common.DataContracts.SyncFabric.StatusInfo",
+            "value": json.dumps(value),
+        }
+
+    # -- running -----------------------------------------------------------------------------
+
+    def run_due(self) -> int:
+        """Run every job whose next cycle is due on the simulator clock; returns how many ran."""
+        ran = 0
+        with self.lock:
+            for job in list(self.jobs.values()):
+                runner = job.runner
+                if runner is None or not runner.due(self.clock.now()):
+                    continue
+                runner.cycle = self._cycle(job)
+                result = runner.tick()
+                if result is not None:
+                    ran += 1
+                    if result.report.licence_warning is not None or job.licence_warning:
+                        job.licence_warning = result.report.licence_warning
+        return ran
+
+    def start_scheduler(self, period: float = 0.5) -> None:
+        def loop() -> None:
+            while not self._stop.wait(period):
+                try:
+                    self.run_due()
+                except Exception:  # keep the scheduler alive; the failure is in the log
+                    log.exception("provisioning scheduler")
+
+        self._thread = threading.Thread(target=loop, name="ccsync-provisioning", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread:
+            self._thread.join(timeout=30)
+
+    # -- building engine jobs ----------------------------------------------------------------
+
+    def _job_config(
+        self, tenant: Tenant, sp: dict[str, Any], creds: dict[str, str], job: JobRecord | None
+    ) -> JobConfig:
+        target_id = (creds.get("CompanyId") or "").lower()
+        if not target_id:
+            raise bad_request("The CompanyId credential (the target tenant id) is required.")
+        if creds.get("AuthenticationType", "SyncPolicy") != "SyncPolicy":
+            raise bad_request(
+                "Cross-tenant synchronization authenticates with AuthenticationType 'SyncPolicy'."
+            )
+        target = self.store.tenants.get(target_id)
+        if target is None:
+            authority = preflight.LOGIN_HOSTS.get(tenant.cloud.value, "login.microsoftonline.com")
+            raise GraphError(400, "ExternalTenantNotFound", preflight.validate_credentials_message(preflight.PreflightFailure(
+                "ExternalTenantNotFound",
+                f"This tenant was not found by the authentication authority of the current cloud: {target_id}. The authentication authority is https://{authority}/{target_id}.",
+                "pair", "Check the target tenant id.")))  # fmt: skip
+        schema = job.schema if job else default_schema(SYNC_TEMPLATE)
+        mappings, groups, delete_action = parse_schema(schema)
+        notif = {}
+        if creds.get("SyncNotificationSettings"):
+            try:
+                notif = json.loads(creds["SyncNotificationSettings"])
+            except ValueError:
+                notif = {}
+        threshold = None
+        if notif.get("DeleteThresholdEnabled"):
+            threshold = int(notif.get("DeleteThresholdValue") or DEFAULT_DELETE_THRESHOLD)
+        policy = (
+            LicencePolicy.ENFORCE if creds.get("ccsyncLicencePolicy") == "enforce" else LicencePolicy.WARN
+        )
+        return JobConfig(
+            name=job.id if job else f"{sp['displayName']} (validation)",
+            source=Identity(tenant.cloud.value, tenant.id, SYNC_FABRIC),
+            target=Identity(target.cloud.value, target.id, SYNC_FABRIC),
+            mappings=mappings,
+            scope=ScopeConfig(
+                sync_all=str(creds.get("SyncAll", "false")).lower() == "true", filter_groups=groups
+            ),
+            safety=SafetyConfig(
+                delete_action=delete_action, deletion_threshold=threshold, licence_policy=policy
+            ),
+            anchor=AnchorConfig(AnchorKind.ALTERNATIVE_SECURITY_ID),
+            service_principal_id=sp["id"],
+            cross_cloud=CROSS_CLOUD_TAG in (sp.get("tags") or []),
+        )
+
+    def _clients(self, config: JobConfig) -> tuple[GraphClient, GraphClient]:
+        return (
+            GraphClient(self.backend, config.source, clock=self.clock),
+            GraphClient(self.backend, config.target, clock=self.clock),
+        )
+
+    def _cycle(self, job: JobRecord) -> Cycle:
+        tenant = self.store.tenants[job.tenant_id]
+        sp = self._sp(tenant, job.sp_id)
+        creds = self.secrets.get(sp["id"])
+        if not creds:
+            creds = {"CompanyId": "", "AuthenticationType": "SyncPolicy"}
+        try:
+            config = self._job_config(tenant, sp, creds, job)
+        except GraphError:
+            # not configured yet: a job whose every cycle fails preflight (as an unconfigured job would)
+            config = JobConfig(
+                job.id,
+                Identity(tenant.cloud.value, tenant.id, SYNC_FABRIC),
+                Identity(tenant.cloud.value, tenant.id, SYNC_FABRIC),
+                parse_schema(job.schema)[0],
+                service_principal_id=sp["id"],
+            )
+        source, target = self._clients(config)
+        audit = getattr(self.store, "audit", None)
+        sink = (lambda rec: audit.add_provisioning(job.tenant_id, [rec])) if audit is not None else None
+        return Cycle(
+            config,
+            source,
+            target,
+            job.state,
+            self.clock,
+            job_id=job.id,
+            service_principal_name=sp["displayName"],
+            on_record=sink,
+        )
+
+    def _licence_report(self, config: JobConfig, source: GraphClient) -> licences.LicenceReport:
+        requirement = licences.requirement_for(config)
+        catalogue = licences.LicenceCatalogue.from_subscribed_skus(source.get("/subscribedSkus"))
+        select = {
+            "$select": "id,userPrincipalName,assignedLicenses,userType,creationType,identities,accountEnabled"
+        }
+        if config.scope.sync_all:
+            users = source.list_all("/users", {**select, "$top": "999"})
+        else:
+            a = scope.load_assignments(source, config.service_principal_id or "")
+            ids = scope.assigned_user_ids(a, scope.group_members(source, a.group_ids))
+            users = [source.get(f"/users/{uid}", select) for uid in sorted(ids)]
+        in_scope = [u for u in users if scope.is_internal_member(u)]
+        return licences.licence_report(in_scope, requirement, catalogue, config.safety.licence_policy)
+
+    def _licence_warning(self, job: JobRecord) -> None:
+        tenant = self.store.tenants[job.tenant_id]
+        sp = self._sp(tenant, job.sp_id)
+        creds = self.secrets.get(sp["id"])
+        if not creds or not creds.get("CompanyId"):
+            return
+        try:
+            config = self._job_config(tenant, sp, creds, job)
+            job.licence_warning = self._licence_report(config, self._clients(config)[0]).warning
+        except GraphError:
+            return
+
+    def _audit(self, tenant_id: str, activity: str, sp: dict[str, Any]) -> None:
+        try:
+            from simulator.directory.audit import record_provisioning_management
+        except ImportError:  # the audit store is being built
+            return
+        record_provisioning_management(self.store, tenant_id, activity, service_principal=sp)
+
+
+def cloud_of(store: Store, tenant_id: str) -> Cloud | None:
+    t = store.tenants.get(tenant_id.lower())
+    return t.cloud if t else None
