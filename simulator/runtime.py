@@ -71,6 +71,11 @@ class Simulator:
             self.store.journal = Journal(self.data_dir / "state.db")
         self.router = GraphRouter(self.store, self.tokens.validate)
         register_all(self.router)
+        from simulator.graph.resources import synchronization
+        from simulator.provisioning.service import ProvisioningService
+
+        self.provisioning = ProvisioningService(self.store, self.router)
+        synchronization.register(self.router, self.provisioning)
         #: throttling, chaos and canned faults; installed as ``router.traffic`` only while active.
         self.traffic: TrafficController = make_traffic(
             "off", self.clock, seed=self.config.seed, tenant_users=self._tenant_users
@@ -180,11 +185,13 @@ class Simulator:
         except OSError:
             self.stop()
             raise
+        self.provisioning.start_scheduler()
         doc = self.endpoints()
         self._write_endpoints(doc)
         return doc
 
     def stop(self) -> None:
+        self.provisioning.stop()
         for srv in reversed(self.servers):
             srv.stop()
         self.servers.clear()

@@ -173,7 +173,21 @@ def create_control_app(sim: Simulator) -> Flask:
         except ValueError as exc:
             raise ControlError(409, "Conflict", str(exc)) from None
         sim.store.commit()
-        return _json(200, {"now": iso(sim.clock.now()), "virtual": True})
+        ran = sim.provisioning.run_due()  # cycles that became due run now, before the answer
+        return _json(200, {"now": iso(sim.clock.now()), "virtual": True, "cyclesRun": ran})
+
+    @app.post("/_simulator/provisioning/run")
+    def run_provisioning() -> Response:
+        return _json(200, {"cyclesRun": sim.provisioning.run_due()})
+
+    @app.get("/_simulator/provisioning/jobs")
+    def provisioning_jobs() -> Response:
+        with sim.provisioning.lock:
+            jobs = [
+                {"tenantId": j.tenant_id, "servicePrincipalId": j.sp_id, **sim.provisioning.job_json(j)}
+                for j in sim.provisioning.jobs.values()
+            ]
+        return _json(200, {"value": jobs})
 
     @app.get("/_simulator/snapshot")
     def get_snapshot() -> Response:

@@ -54,7 +54,9 @@ def _list(ctx: Context, kind: LogKind) -> GraphResponse:
     body: dict = {"@odata.context": context_url(ctx, spec.entity_set, q)}
     if more:
         last = page[-1]
-        token = encode_token({"a": last.at.isoformat(), "s": last.seq}, ctx.request.query, ctx.store.token_key)
+        token = encode_token(
+            {"a": last.at.isoformat(), "s": last.seq}, ctx.request.query, ctx.store.token_key
+        )
         body["@odata.nextLink"] = next_link(ctx, path, token)
     body["value"] = render([e.record for e in page], q, spec, None)
     return GraphResponse(200, body)

@@ -1,0 +1,114 @@
+"""Issue acceptance: the documented setup with msgraph-sdk, for every supported cross-cloud pair;
+after the clock moves, the target holds the in-scope users as B2B members."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import httpx
+import pytest
+from kiota_abstractions.base_request_configuration import RequestConfiguration
+from msgraph.generated.models.o_data_errors.o_data_error import ODataError
+from msgraph.generated.users.users_request_builder import UsersRequestBuilder
+
+from simulator.testing import running_simulator
+from tests.simulator.graph.test_msgraph_sdk import graph_client
+from tests.simulator.provisioning.sdk_setup import configure_source, configure_target
+
+
+@pytest.fixture
+def sim() -> Any:
+    """A simulator per test: the 40-minute schedule is asserted on a clock no other job shares."""
+    with running_simulator(seed=9, empty=True) as s:
+        s.clock.set_virtual()
+        yield s
+
+
+def tenant(sim: Any, cloud: str, users: int, name: str) -> dict[str, Any]:
+    r = httpx.post(
+        f"{sim.control_url}/_simulator/tenants",
+        json={"cloud": cloud, "users": users, "name": name},
+        timeout=60,
+    )
+    assert r.status_code == 201, r.text
+    return r.json()
+
+
+def admin(t: dict[str, Any]) -> dict[str, Any]:
+    return next(a for a in t["apps"] if "User.ReadWrite.All" in a["permissions"])
+
+
+@pytest.mark.parametrize(
+    ("source_cloud", "target_cloud"),
+    [("commercial", "gcch"), ("commercial", "dod"), ("gcch", "commercial"), ("commercial", "china")],
+)
+def test_documented_setup_with_msgraph_sdk_synchronizes_in_scope_users(
+    sim: Any, source_cloud: str, target_cloud: str
+) -> None:
+    src = tenant(sim, source_cloud, 40, f"Src {source_cloud} {target_cloud}")
+    tgt = tenant(sim, target_cloud, 5, f"Tgt {source_cloud} {target_cloud}")
+    doc = sim.endpoints()
+    source, target = graph_client(doc, src, admin(src)), graph_client(doc, tgt, admin(tgt))
+
+    async def scenario() -> None:
+        await configure_target(target, src, tgt)
+        configured = await configure_source(source, src, tgt, cross_cloud=True)
+        r = httpx.post(f"{sim.control_url}/_simulator/clock/advance", json={"by": "PT1M"})
+        assert r.json()["cyclesRun"] >= 1
+        members = (await source.groups.by_group_id(configured.group_id).members.get()).value
+        # internal, enabled members are in scope (a disabled user is not provisioned while disabled)
+        internal = [
+            m for m in members if "#EXT#" not in m.user_principal_name and m.account_enabled is not False
+        ]
+        select = RequestConfiguration(
+            query_parameters=UsersRequestBuilder.UsersRequestBuilderGetQueryParameters(
+                select=["userPrincipalName", "userType", "creationType"], top=999
+            )
+        )
+        users = (await target.users.get(request_configuration=select)).value
+        b2b = {u.user_principal_name.split("#EXT#")[0]: u for u in users if "#EXT#" in u.user_principal_name}
+        assert internal
+        assert {m.user_principal_name.replace("@", "_") for m in internal} == set(b2b)
+        assert all(u.user_type == "Member" for u in b2b.values())
+        job = (
+            await source.service_principals.by_service_principal_id(configured.sp_id)
+            .synchronization.jobs.by_synchronization_job_id(configured.job_id)
+            .get()
+        )
+        assert job.status.code.value == "Active"
+        assert job.schedule.state.value == "Active"
+        assert job.status.last_successful_execution is not None
+
+    asyncio.run(scenario())
+    # the next cycle comes 40 minutes later on the simulator clock
+    assert (
+        httpx.post(f"{sim.control_url}/_simulator/clock/advance", json={"by": "PT39M"}).json()["cyclesRun"]
+        == 0
+    )
+    assert (
+        httpx.post(f"{sim.control_url}/_simulator/clock/advance", json={"by": "PT1M"}).json()["cyclesRun"]
+        >= 1
+    )
+
+
+@pytest.mark.parametrize(
+    ("source_cloud", "target_cloud"), [("china", "commercial"), ("gcch", "china"), ("dod", "china")]
+)
+def test_unsupported_cloud_pairs_are_refused_at_validate_credentials(
+    sim: Any, source_cloud: str, target_cloud: str
+) -> None:
+    src = tenant(sim, source_cloud, 10, f"Bad {source_cloud} {target_cloud}")
+    tgt = tenant(sim, target_cloud, 5, f"Bad target {source_cloud} {target_cloud}")
+    doc = sim.endpoints()
+    source, target = graph_client(doc, src, admin(src)), graph_client(doc, tgt, admin(tgt))
+
+    async def setup() -> None:
+        await configure_target(target, src, tgt)
+        await configure_source(source, src, tgt, cross_cloud=True)
+
+    with pytest.raises(ODataError) as refused:
+        asyncio.run(setup())
+    assert refused.value.response_status_code == 400
+    assert refused.value.error.code == "UnsupportedCloudPair"
+    assert source_cloud in refused.value.error.message and target_cloud in refused.value.error.message
