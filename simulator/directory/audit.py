@@ -12,6 +12,7 @@ import enum
 import itertools
 import secrets
 import string
+import sys
 import threading
 import uuid
 from collections import deque
@@ -107,6 +108,8 @@ class AuditLog:
         self._lock = threading.Lock()
         self._logs: dict[tuple[str, LogKind], deque[LogEntry]] = {}
         self._seq = itertools.count(1)
+        #: One ``initiatedBy`` object per actor, shared by its records (a few apps write them all).
+        self._actors: dict[Any, dict[str, Any]] = {}
 
     # -- writing ------------------------------------------------------------------------------
 
@@ -135,7 +138,7 @@ class AuditLog:
             "activityDateTime": graph_time(at),
             "loggedByService": service,
             "operationType": fields.get("operationType") or "Other",
-            "initiatedBy": _initiator(fields.get("initiatedBy")),
+            "initiatedBy": self._initiator(fields.get("initiatedBy")),
             "targetResources": [_target(t) for t in fields.get("targetResources") or ()],
             "additionalDetails": [
                 {"key": str(d.get("key")), "value": d.get("value")}
@@ -205,6 +208,24 @@ class AuditLog:
                 for kind in LogKind:
                     self._logs.pop((tenant_id.lower(), kind), None)
 
+    def _initiator(self, value: Any) -> dict[str, Any]:
+        value = value or {}
+        user, app = value.get("user"), value.get("app")
+        try:
+            key = tuple(tuple(sorted(v.items())) if v else None for v in (user, app))
+            hash(key)
+        except (AttributeError, TypeError):  # nested or odd values: not shared
+            return {"user": user, "app": app}
+        shared = self._actors.get(key)
+        if shared is None:
+            if len(self._actors) >= 1024:
+                self._actors.clear()
+            shared = self._actors[key] = {
+                "user": dict(user) if user else None,
+                "app": dict(app) if app else None,
+            }
+        return shared
+
     def _expire(self, log: deque[LogEntry]) -> None:
         """Drop entries past retention from the old end (called with the lock held)."""
         cutoff = self.clock.now() - self.retention
@@ -217,15 +238,19 @@ def _suffix() -> str:
     return "".join(secrets.choice(_ID_CHARS) for _ in range(5)) + f"_{secrets.randbelow(10**8):08d}"
 
 
-def _initiator(value: Any) -> dict[str, Any]:
-    value = value or {}
-    return {"user": value.get("user"), "app": value.get("app")}
+def _interned(value: Any) -> Any:
+    """Property names repeat across a tenant's records: one string each."""
+    return sys.intern(value) if isinstance(value, str) else value
 
 
 def _target(value: Mapping[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {k: value.get(k) for k in _TARGET_FIELDS}
     out["modifiedProperties"] = [
-        {"displayName": p.get("displayName"), "oldValue": p.get("oldValue"), "newValue": p.get("newValue")}
+        {
+            "displayName": _interned(p.get("displayName")),
+            "oldValue": p.get("oldValue"),
+            "newValue": p.get("newValue"),
+        }
         for p in value.get("modifiedProperties") or ()
     ]
     return out

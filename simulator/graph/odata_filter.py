@@ -269,14 +269,12 @@ class _Compiler:
             return unsupported_query("Unsupported or invalid query filter clause specified.")
         return self.spec.unsupported_filter("/".join(path.segments))
 
-    def case_call(self, node: Node) -> bool:
-        """``node`` is ``tolower(...)`` / ``toupper(...)`` and this collection takes such calls."""
-        return isinstance(node, Call) and node.name in self.spec.string_functions
-
-    def string_operand(self, node: Path | Call, scope: _Scope | None) -> tuple[_Resolved, str | None]:
+    def string_operand(self, node: Node, scope: _Scope | None) -> tuple[_Resolved, str | None]:
         """A property, or an allowed case function of one: the property and the function's name."""
         if isinstance(node, Path):
             return self.resolve(node, scope), None
+        if not isinstance(node, Call) or node.name not in self.spec.string_functions:
+            raise self.unsupported(node)
         if len(node.args) != 1:
             raise bad_request(
                 f"No function signature for the function with name '{node.name}' matches the specified "
@@ -377,9 +375,9 @@ class _Compiler:
         ):
             pred = self.call(left, scope, negated or (op == "eq") != right.value)
             return pred if (op == "eq") == right.value else (lambda o: not pred(o))
-        if not isinstance(right, Literal) or not (isinstance(left, Path) or self.case_call(left)):
+        if not isinstance(right, Literal):
             raise self.unsupported(node)
-        res, fn = self.string_operand(left, scope)  # type: ignore[arg-type]
+        res, fn = self.string_operand(left, scope)
         if right.kind == "null":
             if op not in ("eq", "ne") or fn is not None:
                 raise self.spec.unsupported_filter(res.display)
@@ -479,9 +477,9 @@ class _Compiler:
         if len(node.args) != 2:
             raise signature_error
         target, lit = node.args
-        if not isinstance(lit, Literal) or not (isinstance(target, Path) or self.case_call(target)):
+        if not isinstance(lit, Literal):
             raise self.unsupported(node)
-        res, fn = self.string_operand(target, scope)  # type: ignore[arg-type]
+        res, fn = self.string_operand(target, scope)
         if res.type != ANY_TYPE and (res.type not in ("Edm.String",) or lit.kind != "string"):
             if is_collection(res.type) or not is_primitive(res.type):
                 raise self.spec.unsupported_filter(res.display)

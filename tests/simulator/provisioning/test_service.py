@@ -1,0 +1,334 @@
+"""The simulated provisioning service through Graph: job status, validateCredentials failures,
+quarantine and recovery, provisionOnDemand, restart flags, deletion threshold, pause/start, licences, schema."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from tests.conftest import assert_graph_error
+from tests.simulator.provisioning.conftest import INSTANCE, POLICY, make_setup
+
+SENTINEL = "0001-01-01T00:00:00Z"
+
+
+def test_job_status_goes_paused_notrun_active(sim: Any) -> None:
+    s = make_setup(sim, start=False)
+    job = s.status()
+    assert job["templateId"] == "Azure2Azure" and job["id"].startswith("Azure2Azure.")
+    assert job["schedule"] == {"expiration": None, "interval": "PT40M", "state": "Disabled"}
+    assert job["status"]["code"] == "Paused"
+    assert job["status"]["steadyStateFirstAchievedTime"] == SENTINEL
+    assert job["status"]["lastExecution"] is None
+    assert s.src("POST", f"{s.job}/start").status_code == 204
+    assert s.status()["status"]["code"] == "NotRun"
+    assert s.status()["schedule"]["state"] == "Active"
+    assert s.advance("PT1M")["cyclesRun"] == 1
+    s.fresh()
+    job = s.status()
+    assert job["status"]["code"] == "Active"
+    execution = job["status"]["lastSuccessfulExecution"]
+    assert execution["state"] == "Succeeded" and execution["countExported"] > 0
+    assert len(s.b2b()) == execution["countExported"]
+
+
+def _break(s: Any, what: str) -> None:
+    if what == "source outbound":
+        s.src(
+            "PATCH",
+            f"{POLICY}/partners/{s.target['id']}",
+            json={"automaticUserConsentSettings": {"outboundAllowed": False}},
+        )
+    elif what == "target inbound sync":
+        s.tgt(
+            "PATCH",
+            f"{POLICY}/partners/{s.source['id']}/identitySynchronization",
+            json={"userSyncInbound": {"isSyncAllowed": False}},
+        )
+    elif what == "target inbound redemption":
+        s.tgt(
+            "PATCH",
+            f"{POLICY}/partners/{s.source['id']}",
+            json={"automaticUserConsentSettings": {"inboundAllowed": False}},
+        )
+    elif what == "target cross-cloud setting":
+        s.tgt("PATCH", POLICY, json={"allowedCloudEndpoints": []})
+    elif what == "cross-cloud choice":
+        sp = s.src("GET", f"/servicePrincipals/{s.sp_id}").json()
+        s.src(
+            "PATCH",
+            f"/servicePrincipals/{s.sp_id}",
+            json={"tags": [t for t in sp["tags"] if t != "CrossCloudSynchronization"]},
+        )
+
+
+def _fix(s: Any, what: str) -> None:
+    if what == "source outbound":
+        s.src(
+            "PATCH",
+            f"{POLICY}/partners/{s.target['id']}",
+            json={"automaticUserConsentSettings": {"outboundAllowed": True}},
+        )
+    elif what == "target inbound sync":
+        s.tgt(
+            "PATCH",
+            f"{POLICY}/partners/{s.source['id']}/identitySynchronization",
+            json={"userSyncInbound": {"isSyncAllowed": True}},
+        )
+    elif what == "target inbound redemption":
+        s.tgt(
+            "PATCH",
+            f"{POLICY}/partners/{s.source['id']}",
+            json={"automaticUserConsentSettings": {"inboundAllowed": True}},
+        )
+    elif what == "target cross-cloud setting":
+        s.tgt("PATCH", POLICY, json={"allowedCloudEndpoints": [INSTANCE[s.source["cloud"]]]})
+    elif what == "cross-cloud choice":
+        sp = s.src("GET", f"/servicePrincipals/{s.sp_id}").json()
+        s.src(
+            "PATCH",
+            f"/servicePrincipals/{s.sp_id}",
+            json={"tags": [*sp["tags"], "CrossCloudSynchronization"]},
+        )
+
+
+FAILURES = [
+    (
+        "cross-cloud choice",
+        "ExternalTenantNotFound",
+        "This tenant was not found by the authentication authority of the current cloud",
+    ),
+    (
+        "target cross-cloud setting",
+        "AzureActiveDirectoryTokenExpired",
+        "The identity of the calling application could not be established.",
+    ),
+    (
+        "source outbound",
+        "AzureActiveDirectoryCrossTenantSyncPolicyCheckFailure",
+        "The source tenant has not enabled automatic user consent with the target tenant.",
+    ),
+    (
+        "target inbound sync",
+        "AzureActiveDirectoryCrossTenantSyncPolicyCheckFailure",
+        "The target tenant has not enabled inbound synchronization with this tenant.",
+    ),
+    (
+        "target inbound redemption",
+        "AzureDirectoryB2BManagementPolicyCheckFailure",
+        "Policy permitting auto-redemption of invitations not configured",
+    ),
+]
+
+
+@pytest.mark.parametrize(("what", "code", "text"), FAILURES)
+def test_validate_credentials_reports_each_documented_failure(
+    sim: Any, what: str, code: str, text: str
+) -> None:
+    s = make_setup(sim, start=False)
+    body = {"useSavedCredentials": True, "templateId": "Azure2Azure"}
+    assert s.src("POST", f"{s.job}/validateCredentials", json=body).status_code == 204
+    _break(s, what)
+    err = assert_graph_error(s.src("POST", f"{s.job}/validateCredentials", json=body), 400, code)
+    assert err["message"].startswith("You appear to have entered invalid credentials.")
+    assert f"Error code: {code}" in err["message"] and text in err["message"]
+    # the collection-level test connection (before a job exists) answers the same
+    creds = {
+        "useSavedCredentials": False,
+        "templateId": "Azure2Azure",
+        "credentials": [
+            {"key": "CompanyId", "value": s.target["id"]},
+            {"key": "AuthenticationType", "value": "SyncPolicy"},
+        ],
+    }
+    assert_graph_error(s.src("POST", f"{s.sync}/jobs/validateCredentials", json=creds), 400, code)
+
+
+@pytest.mark.parametrize(("what", "code", "text"), FAILURES)
+def test_prerequisite_turned_off_quarantines_the_job_and_fixing_it_recovers(
+    sim: Any, what: str, code: str, text: str
+) -> None:
+    s = make_setup(sim)
+    s.advance("PT1M")
+    s.fresh()
+    assert s.status()["status"]["code"] == "Active"
+    _break(s, what)
+    s.advance("PT40M")
+    s.fresh()
+    job = s.status()
+    assert job["status"]["code"] == "Quarantine"
+    q = job["status"]["quarantine"]
+    assert q["reason"] == "EncounteredQuarantineException"
+    assert q["error"]["code"] == code
+    assert q["nextAttempt"] is not None
+    _fix(s, what)
+    s.advance("PT6H")
+    s.fresh()
+    job = s.status()
+    assert job["status"]["code"] == "Active" and job["status"]["quarantine"] is None
+
+
+def test_provision_on_demand_returns_the_steps_and_is_rate_limited(sim: Any) -> None:
+    s = make_setup(sim, start=False)
+    rule = s.src("GET", f"{s.job}/schema").json()["synchronizationRules"][0]["id"]
+    members = [m for m in s.members() if m.get("accountEnabled", True)]
+
+    def body(uid):
+        return {"parameters": [{"ruleId": rule, "subjects": [{"objectId": uid, "objectTypeName": "User"}]}]}  # noqa: E731
+
+    r = s.src("POST", f"{s.job}/provisionOnDemand", json=body(members[0]["id"]))
+    assert r.status_code == 200, r.text
+    out = r.json()
+    assert out["key"] == "Microsoft.Identity.Health.CPP.Common.DataContracts.SyncFabric.StatusInfo"
+    value = json.loads(out["value"])
+    steps = value[0]["provisioningSteps"]
+    assert [st["type"] for st in steps][:2] == ["Import", "Scoping"]
+    assert steps[-1]["status"] == "Success" and "created" in steps[-1]["description"]
+    assert members[0]["userPrincipalName"].replace("@", "_") in s.b2b()
+    for m in members[1:5]:
+        assert s.src("POST", f"{s.job}/provisionOnDemand", json=body(m["id"])).status_code == 200
+    limited = s.src("POST", f"{s.job}/provisionOnDemand", json=body(members[5]["id"]))
+    assert_graph_error(limited, 429, "TooManyRequests")
+    assert int(limited.headers["Retry-After"]) >= 1
+    s.advance("PT11S")
+    s.fresh()
+    assert s.src("POST", f"{s.job}/provisionOnDemand", json=body(members[5]["id"])).status_code == 200
+    assert_graph_error(
+        s.src("POST", f"{s.job}/provisionOnDemand", json={"parameters": []}), 400, "Request_BadRequest"
+    )
+
+
+@pytest.mark.parametrize(
+    "flags",
+    [
+        "Watermark",
+        "Escrows",
+        "QuarantineState",
+        "Full",
+        "ForceDeletes",
+        "None",
+        "",
+        "Watermark, Escrows",
+        "ConnectorDataStore",
+    ],
+)
+def test_restart_accepts_each_reset_scope_and_resyncs_without_duplicates(sim: Any, flags: str) -> None:
+    s = make_setup(sim)
+    s.advance("PT1M")
+    s.fresh()
+    before = s.b2b()
+    assert s.src("POST", f"{s.job}/restart", json={"criteria": {"resetScope": flags}}).status_code == 204
+    ran = s.advance("PT1M")["cyclesRun"]
+    assert ran == 1
+    s.fresh()
+    assert s.b2b().keys() == before.keys()
+    assert s.status()["status"]["code"] == "Active"
+
+
+def test_restart_with_an_unknown_flag_is_400(sim: Any) -> None:
+    s = make_setup(sim, start=False)
+    err = assert_graph_error(
+        s.src("POST", f"{s.job}/restart", json={"criteria": {"resetScope": "Everything"}}),
+        400,
+        "Request_BadRequest",
+    )
+    assert "Watermark" in err["message"]
+
+
+def test_deletion_threshold_stages_deletes_quarantines_and_force_deletes_releases(sim: Any) -> None:
+    notif = json.dumps({"Enabled": False, "DeleteThresholdEnabled": True, "DeleteThresholdValue": 3})
+    s = make_setup(sim, secrets={"SyncNotificationSettings": notif})
+    s.advance("PT1M")
+    s.fresh()
+    count = len(s.b2b())
+    leavers = [m for m in s.members() if m.get("accountEnabled", True)][:4]
+    for m in leavers:
+        assert s.src("DELETE", f"/groups/{s.group_id}/members/{m['id']}/$ref").status_code == 204
+    s.advance("PT40M")
+    s.fresh()
+    job = s.status()
+    assert job["status"]["code"] == "Quarantine" and job["status"]["quarantine"]["reason"] == "TooManyDeletes"
+    assert len(s.b2b()) == count
+    assert (
+        s.src("POST", f"{s.job}/restart", json={"criteria": {"resetScope": "ForceDeletes"}}).status_code
+        == 204
+    )
+    s.advance("PT1M")
+    s.fresh()
+    assert len(s.b2b()) == count - 4
+    assert s.status()["status"]["code"] == "Active"
+
+
+def test_pause_stops_cycles_and_start_resumes(sim: Any) -> None:
+    s = make_setup(sim)
+    s.advance("PT1M")
+    s.fresh()
+    assert s.src("POST", f"{s.job}/pause").status_code == 204
+    assert s.advance("PT2H")["cyclesRun"] == 0
+    s.fresh()
+    assert s.status()["schedule"]["state"] == "Paused" and s.status()["status"]["code"] == "Paused"
+    assert s.src("POST", f"{s.job}/start").status_code == 204
+    assert s.advance("PT1M")["cyclesRun"] == 1
+
+
+def test_licence_warning_on_validate_start_and_job(sim: Any) -> None:
+    s = make_setup(sim, start=False)
+    r = s.src(
+        "POST",
+        f"{s.job}/validateCredentials",
+        json={"useSavedCredentials": True, "templateId": "Azure2Azure"},
+    )
+    assert r.status_code == 204
+    warning = r.headers.get("x-ccsync-license-warning")
+    assert warning and "Microsoft Entra ID Governance or Microsoft Entra Suite" in warning
+    s.src("POST", f"{s.job}/start")
+    assert "Governance" in s.status()["@ccsync.licenseWarning"]
+
+
+def test_schema_changes(sim: Any) -> None:
+    s = make_setup(sim)
+    s.advance("PT1M")
+    s.fresh()
+    schema = s.src("GET", f"{s.job}/schema").json()
+    rule = schema["synchronizationRules"][0]
+    assert rule["name"] == "USER_INBOUND_USER"
+    users = rule["objectMappings"][0]
+    anchor = next(m for m in users["attributeMappings"] if m["matchingPriority"] == 1)
+    assert (
+        anchor["targetAttributeName"] == "alternativeSecurityIds"
+        and "AltSecIdFromNetId" in anchor["source"]["expression"]
+    )
+    # changing the matching attribute is refused
+    bad = json.loads(json.dumps(schema))
+    bad["synchronizationRules"][0]["objectMappings"][0]["attributeMappings"].append(
+        {
+            "targetAttributeName": "mail",
+            "matchingPriority": 2,
+            "flowType": "Always",
+            "source": {"type": "Attribute", "name": "mail", "expression": "[mail]", "parameters": []},
+        }
+    )
+    assert_graph_error(s.src("PUT", f"{s.job}/schema", json=bad), 400, "schemaInvalid")
+    # a scoping filter: a restart that deprovisions users outside it
+    scoped = json.loads(json.dumps(schema))
+    scoped["synchronizationRules"][0]["objectMappings"][0]["scope"] = {
+        "groups": [
+            {
+                "name": "Research only",
+                "clauses": [
+                    {
+                        "operatorName": "EQUALS",
+                        "sourceOperandName": "department",
+                        "targetOperand": {"values": ["Research"]},
+                    }
+                ],
+            }
+        ]
+    }
+    assert s.src("PUT", f"{s.job}/schema", json=scoped).status_code == 204
+    s.advance("PT1M")
+    s.fresh()
+    departments = {u.get("department") for u in s.b2b().values() if u.get("accountEnabled", True)}
+    assert departments <= {"Research"}
