@@ -62,8 +62,10 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     _up_parser(sub)
     from syncengine.cli import add_parser as add_sync_parser
+    from syncengine.cli_service import add_parsers as add_service_parsers
 
     add_sync_parser(sub)
+    add_service_parsers(sub)
     d = sub.add_parser("demo", help="the main job: start the simulator and exercise it with real clients")
     d.add_argument("--seed", type=int, default=42)
     return parser
@@ -75,6 +77,10 @@ def main(argv: list[str] | None = None) -> int:
     console = Console()
     if args.command == "up":
         return cmd_up(args, console)
+    if args.command in ("setup", "logs"):
+        from syncengine.cli_service import run
+
+        return run(args.command, args, console)
     if args.command == "sync":
         from syncengine.cli import main as sync_main
 

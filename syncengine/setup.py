@@ -6,6 +6,7 @@ be re-run, and each returns a line for the caller to show (reference §1.4, grap
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -113,3 +114,80 @@ def unassign(source: GraphClient, sp_id: str, principal_id: str) -> None:
                 source.delete(f"/servicePrincipals/{sp_id}/appRoleAssignedTo/{a['id']}")
             except NotFoundError:
                 pass
+
+
+# -- the provisioning service's configuration (application template, job, secrets, start) ----------
+
+TEMPLATE_ID = "518e5f48-1fc8-4c48-9387-9fdf28b0dfe7"
+CROSS_CLOUD_TAG = "CrossCloudSynchronization"
+
+
+@dataclass(frozen=True)
+class ServiceConfiguration:
+    """A configured cross-tenant synchronization in the source tenant."""
+
+    service_principal_id: str
+    job_id: str
+    rule_id: str
+
+
+def configure_service(
+    source: GraphClient,
+    pair: PairSetup,
+    *,
+    name: str,
+    scope_group: str | None,
+    sync_all: bool = False,
+    deletion_threshold: int | None = None,
+    start: bool = True,
+    say: Say = lambda _: None,
+) -> ServiceConfiguration:
+    """The source side of the documented sequence: configuration, test connection, job, secrets, scope, start."""
+    created = source.post(f"/applicationTemplates/{TEMPLATE_ID}/instantiate", {"displayName": name})
+    sp = created["servicePrincipal"]
+    say(f"source: created configuration '{name}' (service principal {sp['id']})")
+    if pair.cross_cloud:
+        source.patch(f"/servicePrincipals/{sp['id']}", {"tags": [*(sp.get("tags") or []), CROSS_CLOUD_TAG]})
+        say("source: chose 'across Microsoft clouds' for the configuration")
+    sync = f"/servicePrincipals/{sp['id']}/synchronization"
+    credentials = [
+        {"key": "CompanyId", "value": pair.target_tenant},
+        {"key": "AuthenticationType", "value": "SyncPolicy"},
+    ]
+    source.post(
+        f"{sync}/jobs/validateCredentials",
+        {"useSavedCredentials": False, "templateId": "Azure2Azure", "credentials": credentials},
+    )
+    say("source: test connection passed (validateCredentials)")
+    job = source.post(f"{sync}/jobs", {"templateId": "Azure2Azure"})
+    say(f"source: created job {job['id']}")
+    notification = {"Enabled": False, "DeleteThresholdEnabled": deletion_threshold is not None}
+    if deletion_threshold is not None:
+        notification["DeleteThresholdValue"] = deletion_threshold
+    source.put(
+        f"{sync}/secrets",
+        {
+            "value": [
+                *credentials,
+                {"key": "SyncNotificationSettings", "value": json.dumps(notification)},
+                {"key": "SyncAll", "value": "true" if sync_all else "false"},
+            ]
+        },
+    )
+    say("source: saved the credentials and settings (secrets)")
+    if scope_group and not sync_all:
+        found = source.get("/groups", {"$filter": f"displayName eq '{scope_group}'"}).get("value", [])
+        if not found:
+            raise ValueError(f"no group named '{scope_group}' in the source tenant")
+        role = sp["appRoles"][0]["id"] if sp.get("appRoles") else DEFAULT_ACCESS_ROLE
+        source.post(
+            f"/servicePrincipals/{sp['id']}/appRoleAssignedTo",
+            {"principalId": found[0]["id"], "resourceId": sp["id"], "appRoleId": role},
+        )
+        say(f"source: assigned group '{scope_group}' to the configuration")
+    schema = source.get(f"{sync}/jobs/{job['id']}/schema")
+    rule = next(r["id"] for r in schema["synchronizationRules"] if r["name"] == "USER_INBOUND_USER")
+    if start:
+        source.post(f"{sync}/jobs/{job['id']}/start", {})
+        say("source: started provisioning (the first cycle runs now, then every 40 minutes)")
+    return ServiceConfiguration(sp["id"], job["id"], rule)
