@@ -176,6 +176,10 @@ def create_control_app(sim: Simulator) -> Flask:
         ran = sim.provisioning.run_due()  # cycles that became due run now, before the answer
         return _json(200, {"now": iso(sim.clock.now()), "virtual": True, "cyclesRun": ran})
 
+    from simulator.web.control_provisioning import register_provisioning_routes
+
+    register_provisioning_routes(app, sim)
+
     @app.post("/_simulator/provisioning/run")
     def run_provisioning() -> Response:
         return _json(200, {"cyclesRun": sim.provisioning.run_due()})

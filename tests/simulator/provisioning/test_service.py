@@ -332,3 +332,41 @@ def test_schema_changes(sim: Any) -> None:
     s.fresh()
     departments = {u.get("department") for u in s.b2b().values() if u.get("accountEnabled", True)}
     assert departments <= {"Research"}
+
+
+def test_cross_cloud_switches_through_the_control_plane(sim: Any) -> None:
+    import httpx
+
+    s = make_setup(sim, start=False)
+    base = sim.control_url + "/_simulator"
+    body = {"useSavedCredentials": True, "templateId": "Azure2Azure"}
+    assert httpx.get(f"{base}/provisioning/configurations/{s.sp_id}/cross-cloud").json()["crossCloud"] is True
+    assert (
+        httpx.put(
+            f"{base}/provisioning/configurations/{s.sp_id}/cross-cloud", json={"enabled": False}
+        ).json()["crossCloud"]
+        is False
+    )
+    assert_graph_error(
+        s.src("POST", f"{s.job}/validateCredentials", json=body), 400, "ExternalTenantNotFound"
+    )
+    httpx.put(f"{base}/provisioning/configurations/{s.sp_id}/cross-cloud", json={"enabled": True})
+    off = httpx.put(f"{base}/tenants/{s.target['id']}/cross-cloud-sync/commercial", json={"enabled": False})
+    assert off.json()["enabled"] is False
+    assert_graph_error(
+        s.src("POST", f"{s.job}/validateCredentials", json=body), 400, "AzureActiveDirectoryTokenExpired"
+    )
+    httpx.put(f"{base}/tenants/{s.target['id']}/cross-cloud-sync/commercial", json={"enabled": True})
+    assert s.src("POST", f"{s.job}/validateCredentials", json=body).status_code == 204
+    assert (
+        httpx.put(
+            f"{base}/tenants/{s.target['id']}/cross-cloud-sync/gcch", json={"enabled": True}
+        ).status_code
+        == 400
+    )
+    assert (
+        httpx.put(
+            f"{base}/provisioning/configurations/{s.sp_id}/cross-cloud", json={"enabled": "yes"}
+        ).status_code
+        == 400
+    )

@@ -1,0 +1,98 @@
+"""Control-plane routes for the simulated provisioning service and its cross-cloud settings.
+
+The two cross-cloud switches have no confirmed Graph representation (reference §1.5); the
+simulator stores them where Graph can also reach them (docs/fidelity.md):
+
+* the source configuration's "across Microsoft clouds" choice: the service principal tag
+  ``CrossCloudSynchronization``;
+* the target's "cross-cloud synchronization" checkbox for a source cloud: that cloud's instance name
+  in the target's ``crossTenantAccessPolicy.allowedCloudEndpoints``.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+from flask import Flask, Response, request
+
+from simulator.clouds import CLOUDS, Cloud
+from simulator.provisioning.service import CROSS_CLOUD_TAG
+
+if TYPE_CHECKING:
+    from simulator.runtime import Simulator
+
+
+def _json(status: int, body: Any) -> Response:
+    return Response(json.dumps(body, indent=1), status=status, content_type="application/json")
+
+
+def _error(status: int, message: str) -> Response:
+    return _json(
+        status, {"error": {"code": "BadRequest" if status == 400 else "NotFound", "message": message}}
+    )
+
+
+def _enabled() -> bool | None:
+    try:
+        body = json.loads(request.get_data() or b"{}")
+    except ValueError:
+        return None
+    value = body.get("enabled") if isinstance(body, dict) else None
+    return value if isinstance(value, bool) else None
+
+
+def register_provisioning_routes(app: Flask, sim: Simulator) -> None:
+    @app.route("/_simulator/provisioning/configurations/<sp_id>/cross-cloud", methods=["GET", "PUT"])
+    def configuration_cross_cloud(sp_id: str) -> Response:
+        with sim.store.lock:
+            found = next(
+                (
+                    (t, sp)
+                    for t in sim.store.tenants.values()
+                    if (sp := t.service_principals.get(sp_id.lower())) is not None
+                ),
+                None,
+            )
+            if found is None:
+                return _error(404, f"No service principal '{sp_id}' in any tenant.")
+            tenant, sp = found
+            if request.method == "PUT":
+                enabled = _enabled()
+                if enabled is None:
+                    return _error(400, 'The body must be {"enabled": true|false}.')
+                tags = [t for t in sp.get("tags") or [] if t != CROSS_CLOUD_TAG]
+                sp["tags"] = [*tags, CROSS_CLOUD_TAG] if enabled else tags
+                tenant.service_principals.touch(sp["id"])
+                sim.store.commit()
+            return _json(
+                200, {"servicePrincipalId": sp["id"], "crossCloud": CROSS_CLOUD_TAG in (sp.get("tags") or [])}
+            )
+
+    @app.route("/_simulator/tenants/<tenant_id>/cross-cloud-sync/<source_cloud>", methods=["GET", "PUT"])
+    def target_cross_cloud(tenant_id: str, source_cloud: str) -> Response:
+        if source_cloud not in {c.value for c in Cloud}:
+            return _error(
+                400, f"Unknown cloud '{source_cloud}'; use one of {', '.join(c.value for c in Cloud)}."
+            )
+        instance = CLOUDS[Cloud(source_cloud)].cloud_instance
+        with sim.store.lock:
+            tenant = sim.store.tenant(tenant_id)
+            if tenant is None:
+                return _error(404, f"No tenant '{tenant_id}'.")
+            if CLOUDS[tenant.cloud].cloud_instance == instance:
+                return _error(
+                    400,
+                    f"'{source_cloud}' is the tenant's own cloud; cross-cloud synchronization is from another cloud.",
+                )
+            allowed = list(tenant.cross_tenant_policy.get("allowedCloudEndpoints") or [])
+            if request.method == "PUT":
+                enabled = _enabled()
+                if enabled is None:
+                    return _error(400, 'The body must be {"enabled": true|false}.')
+                allowed = [a for a in allowed if a != instance] + ([instance] if enabled else [])
+                tenant.cross_tenant_policy["allowedCloudEndpoints"] = allowed
+                sim.store.commit()
+            return _json(
+                200, {"tenantId": tenant.id, "sourceCloud": source_cloud, "enabled": instance in allowed}
+            )
