@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 import pytest
 from kiota_abstractions.base_request_configuration import RequestConfiguration
+from msgraph.generated.audit_logs.provisioning.provisioning_request_builder import ProvisioningRequestBuilder
 from msgraph.generated.models.o_data_errors.o_data_error import ODataError
 from msgraph.generated.users.users_request_builder import UsersRequestBuilder
 
@@ -79,6 +80,49 @@ def test_documented_setup_with_msgraph_sdk_synchronizes_in_scope_users(
         assert job.status.code.value == "Active"
         assert job.schedule.state.value == "Active"
         assert job.status.last_successful_execution is not None
+
+        # the provisioning logs, read with the documented filter, show the creates
+        sp = configured.sp_id
+        day = sim.clock.now().strftime("%Y-%m-%d")
+        flt = (
+            f"((contains(tolower(servicePrincipal/id), '{sp}') or contains(tolower(servicePrincipal/displayName), '{sp}'))"
+            f" and activityDateTime gt {day} and activityDateTime lt 2099-01-01)"
+        )
+        logs_cfg = RequestConfiguration(
+            query_parameters=ProvisioningRequestBuilder.ProvisioningRequestBuilderGetQueryParameters(
+                filter=flt, top=500, orderby=["activityDateTime desc"]
+            )
+        )
+        logs = (await source.audit_logs.provisioning.get(request_configuration=logs_cfg)).value
+        creates = [
+            r
+            for r in logs
+            if r.provisioning_action.value == "create"
+            and r.provisioning_status_info.status.value == "success"
+        ]
+        assert len(creates) == len(internal)
+        assert {r.source_identity.id for r in creates} == {m.id for m in internal}
+
+        # source audit log: the configuration's ProvisioningManagement events
+        src_audit = (await source.audit_logs.directory_audits.get()).value
+        activities = {(a.category, a.activity_display_name) for a in src_audit}
+        assert ("ProvisioningManagement", "Add provisioning configuration") in activities
+        assert ("ProvisioningManagement", "Enable/start provisioning configuration") in activities
+        assert ("CrossTenantAccessSettings", "Add a partner to cross-tenant access setting") in activities
+        # target audit log: the users the sync identity made, and the policy changes
+        tgt_audit = (await target.audit_logs.directory_audits.get()).value
+        by_sync = [
+            a
+            for a in tgt_audit
+            if a.initiated_by.app and a.initiated_by.app.app_id == "00000014-0000-0000-c000-000000000000"
+        ]
+        assert by_sync and all(
+            a.initiated_by.app.display_name == "Microsoft.Azure.SyncFabric" for a in by_sync
+        )
+        assert {a.category for a in by_sync} >= {"UserManagement"}
+        assert ("CrossTenantIdentitySyncSettings", "Create a partner cross-tenant identity sync setting") in {
+            (a.category, a.activity_display_name) for a in tgt_audit
+        }
 
     asyncio.run(scenario())
     # the next cycle comes 40 minutes later on the simulator clock
