@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import enum
 import itertools
-import secrets
+import random
 import string
 import sys
 import threading
@@ -189,6 +189,9 @@ class AuditLog:
             # Entries arrive roughly in time order; a late, back-dated one may sit among younger ones.
             out = [e for e in log if e.at >= cutoff]
         out.sort(key=lambda e: (e.at, e.seq), reverse=True)
+        if kind is LogKind.DIRECTORY_AUDITS:
+            for e in out:
+                _materialize(e.record)
         return out
 
     def directory_audits(self, tenant_id: str) -> list[dict[str, Any]]:
@@ -233,9 +236,12 @@ class AuditLog:
             log.popleft()
 
 
+_ID_RANDOM = random.Random()
+
+
 def _suffix() -> str:
     """The ``XXXXX_nnnnnnnn`` tail of an Entra audit id (shape assumed from documented examples)."""
-    return "".join(secrets.choice(_ID_CHARS) for _ in range(5)) + f"_{secrets.randbelow(10**8):08d}"
+    return "".join(_ID_RANDOM.choices(_ID_CHARS, k=5)) + f"_{_ID_RANDOM.randrange(10**8):08d}"
 
 
 def _interned(value: Any) -> Any:
@@ -245,15 +251,31 @@ def _interned(value: Any) -> Any:
 
 def _target(value: Mapping[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {k: value.get(k) for k in _TARGET_FIELDS}
-    out["modifiedProperties"] = [
+    changes = value.get("modifiedProperties")
+    if hasattr(changes, "render"):  # deferred: rendered when the record is first read
+        out["modifiedProperties"] = changes
+        return out
+    out["modifiedProperties"] = _changes(changes)
+    return out
+
+
+def _changes(changes: Any) -> list[dict[str, Any]]:
+    return [
         {
             "displayName": _interned(p.get("displayName")),
             "oldValue": p.get("oldValue"),
             "newValue": p.get("newValue"),
         }
-        for p in value.get("modifiedProperties") or ()
+        for p in changes or ()
     ]
-    return out
+
+
+def _materialize(record: dict[str, Any]) -> dict[str, Any]:
+    for t in record.get("targetResources") or ():
+        changes = t.get("modifiedProperties")
+        if hasattr(changes, "render"):
+            t["modifiedProperties"] = _changes(changes.render())
+    return record
 
 
 def record_provisioning_management(

@@ -131,29 +131,49 @@ def policy_target(target_id: str, display_name: str | None, changes: list[dict[s
 # -- modified properties ----------------------------------------------------------------------
 
 
+class DeferredChanges:
+    """``modifiedProperties`` captured at write time (names and raw values), rendered as text when read.
+
+    A sync cycle writes hundreds of thousands of users; JSON-encoding every audit value up front
+    would cost more than the write itself, and most audit records are never read.
+    """
+
+    __slots__ = ("_raw",)
+
+    def __init__(self, raw: list[tuple[str, Any, Any]]) -> None:
+        self._raw = raw
+
+    def __len__(self) -> int:
+        return len(self._raw) + (1 if self._raw else 0)
+
+    def render(self) -> list[dict[str, Any]]:
+        if not self._raw:
+            return []
+        out = [
+            {"displayName": _pascal(n), "oldValue": _as_list(old), "newValue": _as_list(new)}
+            for n, old, new in self._raw
+        ]
+        out.append(
+            {
+                "displayName": "Included Updated Properties",
+                "oldValue": None,
+                "newValue": json.dumps(", ".join(_pascal(n) for n, _, _ in self._raw)),
+            }
+        )
+        return out
+
+
 def object_changes(
     before: Mapping[str, Any], after: Mapping[str, Any], names: Iterable[str]
-) -> list[dict[str, Any]]:
+) -> DeferredChanges:
     """Directory-object style: PascalCase names, values as JSON arrays, plus "Included Updated Properties"."""
-    changed = [
-        n
-        for n in dict.fromkeys(names)
-        if n not in _SECRET and not n.startswith("@") and before.get(n) != after.get(n)
-    ]
-    if not changed:
-        return []
-    out = [
-        {"displayName": _pascal(n), "oldValue": _as_list(before.get(n)), "newValue": _as_list(after.get(n))}
-        for n in changed
-    ]
-    out.append(
-        {
-            "displayName": "Included Updated Properties",
-            "oldValue": None,
-            "newValue": json.dumps(", ".join(_pascal(n) for n in changed)),
-        }
+    return DeferredChanges(
+        [
+            (n, before.get(n), after.get(n))
+            for n in dict.fromkeys(names)
+            if n not in _SECRET and not n.startswith("@") and before.get(n) != after.get(n)
+        ]
     )
-    return out
 
 
 def setting_changes(

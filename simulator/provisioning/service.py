@@ -395,6 +395,8 @@ class ProvisioningService:
     def start_scheduler(self, period: float = 0.5) -> None:
         def loop() -> None:
             while not self._stop.wait(period):
+                if self.clock.is_virtual:
+                    continue  # virtual time: cycles run when the clock is advanced (deterministic)
                 try:
                     self.run_due()
                 except Exception:  # keep the scheduler alive; the failure is in the log
