@@ -156,25 +156,34 @@ class GraphClient:
     ) -> list[dict[str, Any]]:
         return [item for page in self.pages(path, query, headers) for item in page]
 
+    def delta_pages(
+        self, start: str, query: Mapping[str, str] | None = None, *, page_size: int | None = None
+    ) -> Iterator[tuple[list[dict[str, Any]], str]]:
+        """A delta round page by page: (entries, deltaLink — empty until the last page)."""
+        headers = {"Prefer": f"odata.maxpagesize={page_size}"} if page_size else {}
+        body = self.get(start, query if not start.startswith("https://") else None, headers)
+        while True:
+            link = body.get("@odata.deltaLink", "")
+            yield body.get("value", []), link
+            if link:
+                return
+            nxt = body.get("@odata.nextLink")
+            if not nxt:
+                raise GraphApiError(
+                    200, "InvalidDeltaResponse", "A delta page carried neither nextLink nor deltaLink."
+                )
+            body = self.get(nxt, None, headers)
+
     def delta(
         self, start: str, query: Mapping[str, str] | None = None, *, page_size: int | None = None
     ) -> DeltaRound:
         """A whole delta round from ``start`` (a path such as ``/users/delta`` or a saved deltaLink)."""
-        headers = {"Prefer": f"odata.maxpagesize={page_size}"} if page_size else {}
         rnd = DeltaRound()
-        body = self.get(start, query if not start.startswith("https://") else None, headers)
-        while True:
+        for entries, link in self.delta_pages(start, query, page_size=page_size):
             rnd.pages += 1
-            rnd.entries.extend(body.get("value", []))
-            if "@odata.deltaLink" in body:
-                rnd.delta_link = body["@odata.deltaLink"]
-                return rnd
-            link = body.get("@odata.nextLink")
-            if not link:
-                raise GraphApiError(
-                    200, "InvalidDeltaResponse", "A delta page carried neither nextLink nor deltaLink."
-                )
-            body = self.get(link, None, headers)
+            rnd.entries.extend(entries)
+            rnd.delta_link = link
+        return rnd
 
     # -- $batch ----------------------------------------------------------------------------
 

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import itertools
 import logging
 import time
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -82,6 +83,7 @@ class Cycle:
         job_id: str | None = None,
         service_principal_name: str = "ccsync",
         on_record: Callable[[dict[str, Any]], None] | None = None,
+        keep_records: bool = True,
     ) -> None:
         self.job = job
         self.source = source
@@ -94,6 +96,8 @@ class Cycle:
         )
         self.sp_name = service_principal_name
         self.on_record = on_record
+        #: keep every record and plan in the CycleResult (off for tenants of millions: they stream to state)
+        self.keep_records = keep_records
         self.compiled = mapping.compile_mappings(job.mappings)
         self._domain: str | None = job.target_domain
 
@@ -121,23 +125,22 @@ class Cycle:
                 report.state = "Failed"
                 report.failure = {"code": f.code, "message": f.message, "side": f.side}
                 return self._finish(report, records, plan, began, wall, dry_run)
-            entries, delta_link, kind = self._import(report)
-            report.kind = kind
-            plan = self._plan(entries, report)
-            held = self._hold_deletes(plan, force_deletes)
+            self._assigned = self._assignments()
+            self._begin_plan(report)
+            deferred: list[Planned] = []
+            delta_link = ""
+            for page, link in self._pages(report):
+                delta_link = link
+                plans = [self._plan_one(u, report) for u in page]
+                deferred += [p for p in plans if p.kind in (DELETE, DISABLE)]
+                self._emit(
+                    [p for p in plans if p.kind not in (DELETE, DISABLE)], ctx, report, records, plan, dry_run
+                )
+            held = self._hold_deletes(deferred, force_deletes)
             if held:
                 report.quarantine = {"reason": "TooManyDeletes", "held": held}
-            for start in range(0, len(plan), EXPORT_BATCH):
-                chunk = plan[start : start + EXPORT_BATCH]
-                with self.state.transaction() if not dry_run else contextlib.nullcontext():
-                    for p in chunk:
-                        if not dry_run:
-                            self._export(p)
-                        rec = provisioning_record(p.outcome, ctx, self.clock.now())
-                        records.append(rec)
-                        report.count(p.outcome)
-                        if self.on_record and not dry_run:
-                            self.on_record(rec)
+            self._emit(deferred, ctx, report, records, plan, dry_run)
+            self._end_plan(report)
             if report.errors:
                 report.state = "EntryLevelErrors"
             if not dry_run:
@@ -145,7 +148,6 @@ class Cycle:
                     self.state.clear_staged()
                 self.state.set_json("assigned", sorted(self._assigned))
                 self.state.commit_watermark(delta_link)
-                self.state.add_logs(cycle_id, records)
         except TokenError as exc:
             report.state = "Failed"
             report.failure = {"code": exc.error, "message": exc.description, "side": "pair"}
@@ -217,7 +219,9 @@ class Cycle:
         except NotFoundError:
             user = {"id": source_id, "@removed": {"reason": "deleted"}}
         self._assigned = self._assignments()
-        plan = self._plan([user], report)
+        self._begin_plan(report)
+        plan = [self._plan_one(user, report)]
+        self._end_plan(report)
         records = []
         with self.state.transaction():
             for p in plan:
@@ -231,38 +235,47 @@ class Cycle:
             report.state = "EntryLevelErrors"
         return self._finish(report, records, plan, began, wall, True)
 
-    def _import(self, report: CycleReport) -> tuple[list[dict[str, Any]], str, str]:
-        """Source users changed since the watermark (all of them on an initial cycle)."""
-        select = self._select()
-        kind = "incremental" if self.state.watermark else "initial"
-        rnd = None
+    def _pages(self, report: CycleReport) -> Iterator[tuple[list[dict[str, Any]], str]]:
+        """Source users changed since the watermark (all of them on an initial cycle), page by page,
+        then the users whose assignment changed, escrows and held deletes; with the round's delta link."""
+        select = ",".join(self._select())
+        pages = None
         if self.state.watermark:
+            pages = self.source.delta_pages(self.state.watermark, page_size=999)
             try:
-                rnd = self.source.delta(self.state.watermark)
+                first = next(pages)
             except GraphApiError as exc:
                 if exc.status in (400, 410) and exc.code in ("syncStateNotFound", "resyncRequired"):
                     log.info("watermark no longer valid (%s): full import", exc.code)
-                    kind = "initial"
+                    report.kind = "initial"
+                    self._index = self._target_index()
+                    pages = None
                 else:
                     raise
-        if rnd is None:
-            rnd = self.source.delta("/users/delta", {"$select": ",".join(select)}, page_size=999)
-        latest: dict[str, dict[str, Any]] = {}
-        for e in rnd.entries:
-            latest[e["id"]] = e
-        report.imported = len(latest)
-        # assignments decide scope too: users whose assignment changed are re-evaluated
-        self._assigned = self._assignments()
+            else:
+                pages = itertools.chain([first], pages)
+        if pages is None:
+            pages = self.source.delta_pages("/users/delta", {"$select": select}, page_size=999)
+        seen: set[str] = set()
+        link = ""
+        for entries, link in pages:
+            latest = {e["id"]: e for e in entries}
+            seen.update(latest)
+            report.imported += len(latest)
+            yield list(latest.values()), link
         previous = set(self.state.get_json("assigned") or [])
-        extra = (previous ^ self._assigned) if kind == "incremental" else set()
+        extra = (previous ^ self._assigned) if report.kind == "incremental" else set()
         extra |= {sid for sid, *_ in self.state.escrows()}
         extra |= {sid for sid, *_ in self.state.staged()}  # held deletes wait for a release
-        for sid in sorted(extra - set(latest)):
+        more = []
+        for sid in sorted(extra - seen):
             try:
-                latest[sid] = self.source.get(f"/users/{sid}", {"$select": ",".join(select)})
+                more.append(self.source.get(f"/users/{sid}", {"$select": select}))
             except NotFoundError:
-                latest[sid] = {"id": sid, "@removed": {"reason": "deleted"}}
-        return list(latest.values()), rnd.delta_link, kind
+                more.append({"id": sid, "@removed": {"reason": "deleted"}})
+        if more:
+            report.imported += len(more)
+            yield more, link
 
     def _assignments(self) -> set[str]:
         if self.job.scope.sync_all or not self.job.service_principal_id:
@@ -271,29 +284,59 @@ class Cycle:
         members = scope.group_members(self.source, a.group_ids)
         return set(scope.assigned_user_ids(a, members))
 
-    def _plan(self, entries: list[dict[str, Any]], report: CycleReport) -> list[Planned]:
-        requirement = licences.requirement_for(self.job)
-        catalogue = licences.LicenceCatalogue.from_subscribed_skus(self.source.get("/subscribedSkus"))
-        decisions = []
-        in_scope_users = []
-        for u in entries:
-            if "@removed" in u:
-                decisions.append((u, None))
-                continue
-            d = scope.decide(u, scope=self.job.scope, assigned=u["id"] in self._assigned)
-            decisions.append((u, d))
-            if d.in_scope:
-                in_scope_users.append(u)
-        report.in_scope = len(in_scope_users)
-        lic = licences.licence_report(in_scope_users, requirement, catalogue, self.job.safety.licence_policy)
+    def _begin_plan(self, report: CycleReport) -> None:
+        self._requirement = licences.requirement_for(self.job)
+        self._catalogue = licences.LicenceCatalogue.from_subscribed_skus(self.source.get("/subscribedSkus"))
+        self._enforce = self.job.safety.licence_policy.value == "enforce"
+        self._in_scope: list[dict[str, Any]] = []
+        self._index = self._target_index() if report.kind == "initial" else None
+
+    def _plan_one(self, u: dict[str, Any], report: CycleReport) -> Planned:
+        if "@removed" in u:
+            return self._decide(u, None, False, self._requirement, self._index)
+        d = scope.decide(u, scope=self.job.scope, assigned=u["id"] in self._assigned)
+        unlicensed = False
+        if d.in_scope:
+            # the licence report needs only these three properties of each in-scope user
+            self._in_scope.append({k: u.get(k) for k in ("id", "userPrincipalName", "assignedLicenses")})
+            unlicensed = self._enforce and not self._catalogue.has_plan(u, self._requirement.service_plan_id)
+        return self._decide(u, d, unlicensed, self._requirement, self._index)
+
+    def _end_plan(self, report: CycleReport) -> None:
+        report.in_scope = len(self._in_scope)
+        lic = licences.licence_report(
+            self._in_scope, self._requirement, self._catalogue, self.job.safety.licence_policy
+        )
         report.licence_warning = lic.warning
-        unlicensed = {uid for uid, _ in lic.unlicensed}
-        enforce = self.job.safety.licence_policy.value == "enforce"
-        index = self._target_index() if report.kind == "initial" else None
-        plan = []
-        for u, d in decisions:
-            plan.append(self._decide(u, d, enforce and u["id"] in unlicensed, requirement, index))
-        return plan
+        self._in_scope = []
+
+    def _emit(
+        self,
+        plans: list[Planned],
+        ctx: LogContext,
+        report: CycleReport,
+        records: list,
+        kept: list,
+        dry_run: bool,
+    ) -> None:
+        """Export (unless a dry run) and log a batch of planned changes."""
+        batch: list[dict[str, Any]] = []
+        for start in range(0, len(plans), EXPORT_BATCH):
+            chunk = plans[start : start + EXPORT_BATCH]
+            with self.state.transaction() if not dry_run else contextlib.nullcontext():
+                for p in chunk:
+                    if not dry_run:
+                        self._export(p)
+                    rec = provisioning_record(p.outcome, ctx, self.clock.now())
+                    batch.append(rec)
+                    report.count(p.outcome)
+                    if self.on_record and not dry_run:
+                        self.on_record(rec)
+        if not dry_run and batch:
+            self.state.add_logs(ctx.cycle_id, batch)
+        if self.keep_records:
+            records.extend(batch)
+            kept.extend(plans)
 
     def _decide(
         self,
