@@ -86,7 +86,7 @@ def initial_in_process(users: int, tmp: Path) -> dict[str, Any]:
         s, t = GraphClient(backend, _ident(src)), GraphClient(backend, _ident(tgt))
         _configure(s, t, src, tgt)
         job = _job(src, tgt, None, True)
-        cycle = Cycle(job, s, t, EngineState(tmp / "initial.db", job.name), sim.clock)
+        cycle = Cycle(job, s, t, EngineState(tmp / "initial.db", job.name), sim.clock, keep_records=False)
         t0 = time.perf_counter()
         r = cycle.run()
         secs = time.perf_counter() - t0
@@ -121,7 +121,7 @@ def incremental_in_big_tenant(users: int, changes: int, tmp: Path) -> dict[str, 
             )
         assign(s, sp, group["id"])
         job = _job(src, tgt, sp, False)
-        cycle = Cycle(job, s, t, EngineState(tmp / "incremental.db", job.name), sim.clock)
+        cycle = Cycle(job, s, t, EngineState(tmp / "incremental.db", job.name), sim.clock, keep_records=False)
         t0 = time.perf_counter()
         first = cycle.run()
         initial_s = time.perf_counter() - t0
@@ -146,7 +146,7 @@ def initial_over_https(users: int, tmp: Path) -> dict[str, Any]:
         s, t = GraphClient(backend, _ident(src)), GraphClient(backend, _ident(tgt))
         _configure(s, t, src, tgt)
         job = _job(src, tgt, None, True)
-        cycle = Cycle(job, s, t, EngineState(tmp / "https.db", job.name), _RealClock())
+        cycle = Cycle(job, s, t, EngineState(tmp / "https.db", job.name), _RealClock(), keep_records=False)
         t0 = time.perf_counter()
         r = cycle.run()
         secs = time.perf_counter() - t0

@@ -293,3 +293,23 @@ def test_dry_run_plans_without_writing(pair: Pair, tmp_path: Path) -> None:
     assert result.report.actions.get("create") == 20
     assert b2b_users(pair) == {}
     assert state.watermark is None and state.count_shadows() == 0
+
+
+def test_target_user_deleted_by_a_target_admin_is_not_restored(pair: Pair, tmp_path: Path) -> None:
+    cycle, _ = run(pair, tmp_path)
+    src, tgt = pair.clients()
+    member = group_members(pair)[0]
+    mine = next(
+        u
+        for u in b2b_users(pair).values()
+        if u["userPrincipalName"].startswith(member["userPrincipalName"].replace("@", "_"))
+    )
+    tgt.delete(f"/users/{mine['id']}")  # a target admin removes the B2B user
+    src.patch(f"/users/{member['id']}", {"department": "After Admin Delete"})
+    result = cycle.run()
+    rec = next(r for r in result.records if r["sourceIdentity"]["id"] == member["id"])
+    assert rec["provisioningStatusInfo"]["status"] == "failure"
+    assert tgt.list_all("/directory/deletedItems/microsoft.graph.user", {"$select": "id"}) == [
+        {"id": mine["id"]}
+    ]
+    assert mine["id"] not in {u["id"] for u in b2b_users(pair).values()}
