@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import gc
 import itertools
 import logging
 import time
@@ -104,6 +105,10 @@ class Cycle:
     # -- the cycle ---------------------------------------------------------------------------
 
     def run(self, *, dry_run: bool = False, force_deletes: bool = False) -> CycleResult:
+        with _gc_paused():
+            return self._run(dry_run=dry_run, force_deletes=force_deletes)
+
+    def _run(self, *, dry_run: bool, force_deletes: bool) -> CycleResult:
         began = self.clock.now()
         wall = time.perf_counter()
         self._stats0 = [
@@ -747,8 +752,9 @@ class Cycle:
     def _create(self, p: Planned, now: str) -> None:
         sid = p.source["id"]
         upn = p.source.get("userPrincipalName") or ""
-        # the intent first: a crash between the invitation and the link is healed on resume
-        self.state.put_shadow(Shadow(sid, None, p.anchor, "creating", {}, False, upn), now)
+        # No intent record is needed before this: a crash after the invitation leaves a user that
+        # the next run finds again, by its anchor once patched, or by inviting the same address
+        # again (Graph returns the existing user), so a resumed cycle never duplicates.
         invited = self.target.post(
             "/invitations",
             {
@@ -797,6 +803,22 @@ class Cycle:
                 f"User '{upn}' was created in Azure Active Directory (target tenant)",
             )
         )
+
+
+@contextlib.contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector during a cycle.
+
+    A cycle allocates hundreds of thousands of short-lived, acyclic objects (reference counting frees
+    them); full collections rescanning the growing heap cost a quarter of a large initial cycle.
+    """
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
 
 
 def _import_details(u: dict[str, Any]) -> dict[str, str]:
