@@ -648,29 +648,7 @@ class Cycle:
                 p.outcome.modified = [(k, old, new) for k, (old, new) in p.changes.items()]
                 exported = dict(p.shadow.exported if p.shadow else {})
                 exported.update(p.attributes)
-                self.state.put_shadow(
-                    Shadow(
-                        sid,
-                        p.target_id,
-                        p.anchor,
-                        "linked",
-                        exported,
-                        p.attributes.get("accountEnabled") is False,
-                        p.source.get("userPrincipalName"),
-                    ),
-                    now,
-                )
-                p.outcome.target_id = p.target_id
-                p.outcome.status = Status.SUCCESS
-                p.outcome.steps.append(
-                    Step(
-                        "EntryExportUpdate",
-                        StepType.EXPORT,
-                        Status.SUCCESS,
-                        f"User '{p.source.get('userPrincipalName')}' was "
-                        f"{'disabled' if p.kind == DISABLE else 'updated'} in Azure Active Directory (target tenant)",
-                    )
-                )
+                self._linked(p, exported, now, "disabled" if p.kind == DISABLE else "updated")
             elif p.kind == DELETE:
                 try:
                     self.target.delete(f"/users/{p.target_id}")
@@ -708,28 +686,7 @@ class Cycle:
                 p.changes = mapping.diff(p.attributes, p.shadow.exported if p.shadow else {})
                 if p.changes:
                     self.target.patch(f"/users/{p.target_id}", {k: new for k, (_, new) in p.changes.items()})
-                self.state.put_shadow(
-                    Shadow(
-                        sid,
-                        p.target_id,
-                        p.anchor,
-                        "linked",
-                        dict(p.attributes),
-                        False,
-                        p.source.get("userPrincipalName"),
-                    ),
-                    now,
-                )
-                p.outcome.target_id = p.target_id
-                p.outcome.status = Status.SUCCESS
-                p.outcome.steps.append(
-                    Step(
-                        "EntryExportUpdate",
-                        StepType.EXPORT,
-                        Status.SUCCESS,
-                        f"User '{p.source.get('userPrincipalName')}' was restored in Azure Active Directory (target tenant)",
-                    )
-                )
+                self._linked(p, dict(p.attributes), now, "restored")
             else:
                 return
             self.state.clear_escrow(sid)
@@ -749,8 +706,26 @@ class Cycle:
         finally:
             p.outcome.duration_ms = int((time.perf_counter() - t0) * 1000)
 
+    def _linked(self, p: Planned, exported: dict[str, Any], now: str, verb: str) -> None:
+        """Record a successful export: the shadow links source and target, the log gets its export step."""
+        upn = p.source.get("userPrincipalName")
+        disabled = exported.get("accountEnabled") is False
+        self.state.put_shadow(
+            Shadow(p.source["id"], p.target_id, p.anchor, "linked", exported, disabled, upn), now
+        )
+        p.outcome.target_id = p.target_id
+        p.outcome.status = Status.SUCCESS
+        name = "EntryExportAdd" if verb == "created" else "EntryExportUpdate"
+        p.outcome.steps.append(
+            Step(
+                name,
+                StepType.EXPORT,
+                Status.SUCCESS,
+                f"User '{upn}' was {verb} in Azure Active Directory (target tenant)",
+            )
+        )
+
     def _create(self, p: Planned, now: str) -> None:
-        sid = p.source["id"]
         upn = p.source.get("userPrincipalName") or ""
         # No intent record is needed before this: a crash after the invitation leaves a user that
         # the next run finds again, by its anchor once patched, or by inviting the same address
@@ -778,31 +753,10 @@ class Cycle:
                 f"extensionAttribute{self.job.anchor.extension_attribute}": p.anchor
             }
         self.target.patch(f"/users/{tid}", body)
-        self.state.put_shadow(
-            Shadow(
-                sid,
-                tid,
-                p.anchor,
-                "linked",
-                dict(p.attributes),
-                p.attributes.get("accountEnabled") is False,
-                upn,
-            ),
-            now,
-        )
         p.target_id = tid
-        p.outcome.target_id = tid
         p.outcome.target_name = p.attributes.get("displayName")
-        p.outcome.status = Status.SUCCESS
         p.outcome.modified = [(k, None, v) for k, v in sorted(p.attributes.items())]
-        p.outcome.steps.append(
-            Step(
-                "EntryExportAdd",
-                StepType.EXPORT,
-                Status.SUCCESS,
-                f"User '{upn}' was created in Azure Active Directory (target tenant)",
-            )
-        )
+        self._linked(p, dict(p.attributes), now, "created")
 
 
 @contextlib.contextmanager
