@@ -74,7 +74,9 @@ class Simulator:
         from simulator.graph.resources import synchronization
         from simulator.provisioning.service import ProvisioningService
 
-        self.provisioning = ProvisioningService(self.store, self.router)
+        self.provisioning = ProvisioningService(
+            self.store, self.router, self.data_dir / "provisioning" if self.config.durable else None
+        )
         synchronization.register(self.router, self.provisioning)
         #: throttling, chaos and canned faults; installed as ``router.traffic`` only while active.
         self.traffic: TrafficController = make_traffic(
@@ -137,12 +139,14 @@ class Simulator:
         journal = self.store.journal
         if journal is not None and not self.config.fresh and journal.has_state():
             journal.load(self.store)
+            self.provisioning.load()
             return "restored"
         self.load_world()
         return "built"
 
     def reset(self, *, empty: bool = False) -> None:
         """Back to the world as started (or to no tenants at all)."""
+        self.provisioning.reset()
         self.store.audit.clear()  # seeded tenants come back with the same ids: their logs must not
         if empty:
             self.store.reset()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import threading
 import uuid
 from dataclasses import dataclass, field
@@ -83,12 +84,80 @@ class ProvisioningService:
         self.router = router
         self.clock = store.clock
         self.data_dir = data_dir
+        if data_dir is not None:
+            data_dir.mkdir(parents=True, exist_ok=True)
         self.backend = SimulatedGraph(router, first_party={SYNC_FABRIC: SYNC_ROLES})
         self.jobs: dict[str, JobRecord] = {}
         self.secrets: dict[str, dict[str, str]] = {}
         self.lock = threading.RLock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+
+    # -- persistence (a durable simulator keeps its jobs) --------------------------------------
+
+    def _config_path(self) -> Path | None:
+        return self.data_dir / "provisioning.json" if self.data_dir else None
+
+    def save(self) -> None:
+        """Write jobs, schemas, settings and secrets (a durable simulator); each job's run state is in its own file."""
+        path = self._config_path()
+        if path is None:
+            return
+        with self.lock:
+            doc = {
+                "format": 1,
+                "secrets": self.secrets,
+                "jobs": [
+                    {
+                        "id": j.id, "tenant": j.tenant_id, "sp": j.sp_id, "template": j.template_id,
+                        "created": j.created.isoformat(), "schema": j.schema, "settings": j.settings,
+                        "licenceWarning": j.licence_warning,
+                    }
+                    for j in self.jobs.values()
+                ],
+            }  # fmt: skip
+        tmp = path.with_suffix(".tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            json.dump(doc, fh)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+
+    def reset(self) -> None:
+        """Forget every job and secret (the control plane's reset: the tenants they belonged to are gone)."""
+        with self.lock:
+            for job in self.jobs.values():
+                job.state.close()
+            self.jobs.clear()
+            self.secrets.clear()
+        self.save()
+
+    def load(self) -> int:
+        """Restore the saved jobs (after a restart of a durable simulator); returns how many."""
+        path = self._config_path()
+        if path is None or not path.exists():
+            return 0
+        doc = json.loads(path.read_text())
+        with self.lock:
+            self.secrets = {k: dict(v) for k, v in doc.get("secrets", {}).items()}
+            for j in doc.get("jobs", []):
+                state = EngineState(self.data_dir / f"{j['id']}.db", j["id"])  # type: ignore[operator]
+                job = JobRecord(
+                    j["id"],
+                    j["tenant"],
+                    j["sp"],
+                    j["template"],
+                    datetime.fromisoformat(j["created"]),
+                    j["schema"],
+                    j["settings"],
+                    state,
+                )
+                job.licence_warning = j.get("licenceWarning")
+                self.jobs[job.id] = job
+                if j["tenant"] in self.store.tenants:
+                    self._runner(job)  # the runner's schedule and status come back from the job's state file
+        return len(self.jobs)
 
     # -- configurations (application template) ----------------------------------------------
 
@@ -177,6 +246,7 @@ class ProvisioningService:
                 job_id, tenant.id, sp["id"], SYNC_TEMPLATE, now, default_schema(job_id), settings, state
             )
             self.jobs[job_id] = job
+        self.save()
         return job
 
     def job(self, tenant: Tenant, sp_id: str, job_id: str) -> JobRecord:
@@ -193,6 +263,7 @@ class ProvisioningService:
         with self.lock:
             self.jobs.pop(job.id, None)
             job.state.close()
+        self.save()
 
     def job_json(self, job: JobRecord) -> dict[str, Any]:
         status = job.runner.status() if job.runner else self._runner(job).status()
@@ -242,6 +313,7 @@ class ProvisioningService:
             log.info("CompanyId %s is not a tenant of this simulator", secrets["CompanyId"])
         with self.lock:
             self.secrets[sp["id"]] = secrets  # PUT replaces every key (secrets have no PATCH)
+        self.save()
         self._audit(tenant.id, "Update provisioning setting or credentials", sp)
 
     def schema(self, job: JobRecord) -> dict[str, Any]:
@@ -258,6 +330,7 @@ class ProvisioningService:
             job.schema = {**new, "id": job.id}
             if parse_schema(job.schema) != old:  # mappings or scoping changed: a full re-evaluation
                 self._runner(job).restart("Watermark")
+        self.save()
         self._audit(tenant.id, "Update attribute mappings or scope", self._sp(tenant, job.sp_id))
 
     # -- control actions ---------------------------------------------------------------------
