@@ -13,6 +13,7 @@ from rich.table import Table
 from syncengine.client import GraphClient
 from syncengine.clock import RealClock
 from syncengine.config import ConfigError, LoadedJob, endpoints_document, load_job
+from syncengine.cycle import Cycle
 from syncengine.http_backend import HttpGraph, clouds_from_endpoints
 from syncengine.state import EngineState, StateError
 
@@ -71,8 +72,7 @@ def _backend(loaded: LoadedJob) -> HttpGraph:
     return HttpGraph(loaded.secrets)
 
 
-def _cycle(loaded: LoadedJob, source: GraphClient, target: GraphClient, state: EngineState):  # noqa: ANN202
-    from syncengine.cycle import Cycle
+def _cycle(loaded: LoadedJob, source: GraphClient, target: GraphClient, state: EngineState) -> Cycle:
 
     return Cycle(loaded.job, source, target, state, RealClock())
 
@@ -91,9 +91,7 @@ def _validate(
     console.print(
         f"job [bold]{job.name}[/bold]: {job.source.cloud} {job.source.tenant_id} → {job.target.cloud} {job.target.tenant_id}"
     )
-    failures = [
-        f for f in [preflight.check_pair(job.source.cloud, job.target.cloud)] if f
-    ] or preflight.run_preflight(job, source, target)
+    failures = preflight.run_preflight(job, source, target)  # a refused cloud pair comes alone, first
     if failures:
         for f in failures:
             console.print(f"[red]✗ {f.code}[/red] ({f.side}): {f.message}\n  fix: {f.fix}")
