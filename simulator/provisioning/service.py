@@ -23,19 +23,19 @@ from simulator.directory.store import Store
 from simulator.directory.tenant import Tenant
 from simulator.graph.errors import GraphError, bad_request, not_found
 from simulator.graph.router import GraphRouter
+from simulator.provisioning.job_config import SYNC_FABRIC, build_job_config
 from simulator.provisioning.schema import SchemaError, default_schema, merge_schema, parse_schema
 from simulator.provisioning.simulated_graph import SimulatedGraph
 from syncengine import licences, preflight, scope
 from syncengine.backend import Identity
 from syncengine.client import GraphClient
 from syncengine.cycle import Cycle
-from syncengine.model import AnchorConfig, AnchorKind, JobConfig, LicencePolicy, SafetyConfig, ScopeConfig
+from syncengine.model import JobConfig
 from syncengine.runner import JobRunner
 from syncengine.state import EngineState
 
 log = logging.getLogger(__name__)
 
-SYNC_FABRIC = "00000014-0000-0000-c000-000000000000"
 SYNC_ROLES = frozenset(
     {
         "User.ReadWrite.All", "User.Invite.All", "User.ReadWrite.CrossCloud", "Directory.Read.All", "Policy.Read.All",
@@ -44,8 +44,6 @@ SYNC_ROLES = frozenset(
 )  # fmt: skip
 TEMPLATE_ID = "518e5f48-1fc8-4c48-9387-9fdf28b0dfe7"
 SYNC_TEMPLATE = "Azure2Azure"
-#: Service principal tag for a configuration created "across Microsoft clouds" (representation assumed).
-CROSS_CLOUD_TAG = "CrossCloudSynchronization"
 SECRET_KEYS = frozenset(
     "None UserName Password SecretToken AppKey BaseAddress ClientIdentifier ClientSecret SingleSignOnType Sandbox Url "
     "Domain ConsumerKey ConsumerSecret TokenKey TokenExpiration Oauth2AccessToken Oauth2AccessTokenCreationTime "
@@ -55,7 +53,6 @@ SECRET_KEYS = frozenset(
     "Oauth2AuthorizationUri AuthenticationType Server PerformInboundEntitlementGrants HardDeletesEnabled "
     "SyncAgentCompatibilityKey SyncAgentADContainer ValidateDomain TestReferences ConnectionString".split()
 )
-DEFAULT_DELETE_THRESHOLD = 500
 OD_LIMIT, OD_WINDOW = 5, 10.0
 
 
@@ -229,6 +226,7 @@ class ProvisioningService:
             raise bad_request(
                 f"templateId must be '{SYNC_TEMPLATE}' for cross-tenant synchronization configurations."
             )
+        settings = _job_settings(body.get("synchronizationJobSettings"))
         with self.lock:
             if any(j.sp_id == sp["id"] for j in self.jobs.values()):
                 raise GraphError(
@@ -237,10 +235,6 @@ class ProvisioningService:
                     "This configuration already has a synchronization job; only one job per source and target pair is allowed.",
                 )
             job_id = f"{SYNC_TEMPLATE}.{tenant.id.replace('-', '')}.{uuid.uuid4()}"
-            settings = [
-                {"name": "AzureIngestionAttributeOptimization", "value": "False"},
-                {"name": "LookaheadQueryEnabled", "value": "False"},
-            ]
             state = EngineState(self.data_dir / f"{job_id}.db" if self.data_dir else ":memory:", job_id)
             job = JobRecord(
                 job_id, tenant.id, sp["id"], SYNC_TEMPLATE, now, default_schema(job_id), settings, state
@@ -488,48 +482,14 @@ class ProvisioningService:
     def _job_config(
         self, tenant: Tenant, sp: dict[str, Any], creds: dict[str, str], job: JobRecord | None
     ) -> JobConfig:
-        target_id = (creds.get("CompanyId") or "").lower()
-        if not target_id:
-            raise bad_request("The CompanyId credential (the target tenant id) is required.")
-        if creds.get("AuthenticationType", "SyncPolicy") != "SyncPolicy":
-            raise bad_request(
-                "Cross-tenant synchronization authenticates with AuthenticationType 'SyncPolicy'."
-            )
-        target = self.store.tenants.get(target_id)
-        if target is None:
-            authority = preflight.LOGIN_HOSTS.get(tenant.cloud.value, "login.microsoftonline.com")
-            raise GraphError(400, "ExternalTenantNotFound", preflight.validate_credentials_message(preflight.PreflightFailure(
-                "ExternalTenantNotFound",
-                f"This tenant was not found by the authentication authority of the current cloud: {target_id}. The authentication authority is https://{authority}/{target_id}.",
-                "pair", "Check the target tenant id.")))  # fmt: skip
-        schema = job.schema if job else default_schema(SYNC_TEMPLATE)
-        mappings, groups, delete_action = parse_schema(schema)
-        notif = {}
-        if creds.get("SyncNotificationSettings"):
-            try:
-                notif = json.loads(creds["SyncNotificationSettings"])
-            except ValueError:
-                notif = {}
-        threshold = None
-        if notif.get("DeleteThresholdEnabled"):
-            threshold = int(notif.get("DeleteThresholdValue") or DEFAULT_DELETE_THRESHOLD)
-        policy = (
-            LicencePolicy.ENFORCE if creds.get("ccsyncLicencePolicy") == "enforce" else LicencePolicy.WARN
-        )
-        return JobConfig(
+        return build_job_config(
+            self.store,
+            tenant,
+            sp,
+            creds,
+            schema=job.schema if job else default_schema(SYNC_TEMPLATE),
             name=job.id if job else f"{sp['displayName']} (validation)",
-            source=Identity(tenant.cloud.value, tenant.id, SYNC_FABRIC),
-            target=Identity(target.cloud.value, target.id, SYNC_FABRIC),
-            mappings=mappings,
-            scope=ScopeConfig(
-                sync_all=str(creds.get("SyncAll", "false")).lower() == "true", filter_groups=groups
-            ),
-            safety=SafetyConfig(
-                delete_action=delete_action, deletion_threshold=threshold, licence_policy=policy
-            ),
-            anchor=AnchorConfig(AnchorKind.ALTERNATIVE_SECURITY_ID),
-            service_principal_id=sp["id"],
-            cross_cloud=CROSS_CLOUD_TAG in (sp.get("tags") or []),
+            settings=job.settings if job else [],
         )
 
     def _clients(self, config: JobConfig) -> tuple[GraphClient, GraphClient]:
@@ -602,6 +562,21 @@ class ProvisioningService:
         except ImportError:  # the audit store is being built
             return
         record_provisioning_management(self.store, tenant_id, activity, service_principal=sp)
+
+
+def _job_settings(given: Any) -> list[dict[str, str]]:
+    """The job's ``synchronizationJobSettings``: the defaults, overridden by name-value pairs given at creation."""
+    settings = {"AzureIngestionAttributeOptimization": "False", "LookaheadQueryEnabled": "False"}
+    if given is not None:
+        if not isinstance(given, list) or any(
+            not isinstance(x, dict)
+            or not isinstance(x.get("name"), str)
+            or not isinstance(x.get("value"), str)
+            for x in given
+        ):
+            raise bad_request("synchronizationJobSettings must be a list of {name, value} strings.")
+        settings.update({x["name"]: x["value"] for x in given})
+    return [{"name": k, "value": v} for k, v in settings.items()]
 
 
 def cloud_of(store: Store, tenant_id: str) -> Cloud | None:

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from flask import Flask, Response, request
 
 from simulator.clouds import CLOUDS, Cloud
-from simulator.provisioning.service import CROSS_CLOUD_TAG
+from simulator.provisioning.job_config import CROSS_CLOUD_TAG
 
 if TYPE_CHECKING:
     from simulator.runtime import Simulator

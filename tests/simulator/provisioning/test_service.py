@@ -408,3 +408,34 @@ def test_a_durable_simulator_keeps_its_jobs_across_a_restart(tmp_path: Any) -> N
             "GET", "/users?$top=999&$select=userPrincipalName&$filter=creationType eq 'Invitation'"
         ).json()["value"]
         assert len([u for u in users if "#EXT#" in u["userPrincipalName"]]) == created
+
+
+def test_licence_policy_enforce_as_a_job_setting_skips_unlicensed_users(sim: Any) -> None:
+    s = make_setup(sim, start=False)
+    assert s.src("DELETE", s.job).status_code == 204
+    job = s.src(
+        "POST",
+        f"{s.sync}/jobs",
+        json={
+            "templateId": "Azure2Azure",
+            "synchronizationJobSettings": [{"name": "LicensePolicy", "value": "enforce"}],
+        },
+    )
+    assert job.status_code == 201
+    assert {"name": "LicensePolicy", "value": "enforce"} in job.json()["synchronizationJobSettings"]
+    s.job_id = job.json()["id"]
+    assert s.src("POST", f"{s.job}/start").status_code == 204
+    s.advance("PT1M")
+    s.fresh()
+    warning = s.status()["@ccsync.licenseWarning"]
+    assert "enforce" in warning
+    unlicensed = int(warning.split(" of ")[0])
+    members = [
+        m for m in s.members() if m.get("accountEnabled", True) and "#EXT#" not in m["userPrincipalName"]
+    ]
+    assert unlicensed > 0
+    assert len(s.b2b()) == len(members) - unlicensed
+    bad = s.src(
+        "POST", f"{s.sync}/jobs", json={"templateId": "Azure2Azure", "synchronizationJobSettings": "enforce"}
+    )
+    assert_graph_error(bad, 400, "Request_BadRequest")
