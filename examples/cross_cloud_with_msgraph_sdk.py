@@ -63,6 +63,8 @@ def client(flavor: str) -> tuple[GraphServiceClient, dict]:
 
 
 async def main() -> None:
+    # a virtual clock: cycles run when it is advanced, not on their own
+    httpx.post(f"{doc['control']}/_simulator/clock", json={"mode": "virtual"})
     source, src = client("commercial")
     target, tgt = client("gcch")
     # target: allow sync from the commercial cloud and from this tenant, with automatic redemption
@@ -111,8 +113,7 @@ async def main() -> None:
         AppRoleAssignment(principal_id=group.id, resource_id=sp.id, app_role_id=sp.app_roles[0].id)
     )
     await sync.jobs.by_synchronization_job_id(job.id).start.post()
-    # the simulator's clock: virtual, then forward; the first cycle runs
-    httpx.post(f"{doc['control']}/_simulator/clock", json={"mode": "virtual"})
+    # forward on the simulator's (virtual) clock: the first cycle runs
     print(httpx.post(f"{doc['control']}/_simulator/clock/advance", json={"by": "PT1M"}).json())
     # the provisioning logs of this configuration, with the documented filter
     query = ProvisioningRequestBuilder.ProvisioningRequestBuilderGetQueryParameters(

@@ -3,11 +3,13 @@
 A cycle first plans every change (nothing written), checks the plan against the accidental-deletion
 threshold, then exports. ``dry_run`` stops after the plan. Shadows are committed object by object
 and the watermark only at the end, so a killed engine resumes without loss or duplicates.
+
+This module orchestrates and decides; finding a user's target counterpart is ``matching``'s,
+writing a decided change to the target is ``export``'s.
 """
 
 from __future__ import annotations
 
-import base64
 import contextlib
 import gc
 import itertools
@@ -15,7 +17,7 @@ import logging
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -23,40 +25,43 @@ from syncengine import licences, mapping, preflight, scope
 from syncengine.client import GraphClient
 from syncengine.clock import Clock
 from syncengine.errors import GraphApiError, NotFoundError, TokenError, TransportError
+from syncengine.export import (
+    CREATE,
+    DELETE,
+    DISABLE,
+    FAIL,
+    INVITE_REDIRECT,
+    RESTORE,
+    SKIP,
+    UPDATE,
+    Exporter,
+    Planned,
+)
 from syncengine.logs import CycleReport, LogContext, provisioning_record
+from syncengine.matching import TargetMatcher
 from syncengine.model import Action, AnchorKind, JobConfig, ObjectOutcome, Status, Step, StepType
 from syncengine.state import EngineState, Shadow
 
+__all__ = [
+    "CREATE",
+    "DELETE",
+    "DISABLE",
+    "EXPORT_BATCH",
+    "FAIL",
+    "INVITE_REDIRECT",
+    "RESTORE",
+    "SKIP",
+    "UPDATE",
+    "Cycle",
+    "CycleResult",
+    "Planned",
+    "outcomes",
+]
+
 log = logging.getLogger(__name__)
 
-INVITE_REDIRECT = "https://myapplications.microsoft.com"
 #: Objects exported per state commit.
 EXPORT_BATCH = 250
-#: Change kinds a plan can hold.
-CREATE, UPDATE, DISABLE, DELETE, RESTORE, SKIP, FAIL = (
-    "create",
-    "update",
-    "disable",
-    "delete",
-    "restore",
-    "skip",
-    "fail",
-)
-
-
-@dataclass
-class Planned:
-    """One decided change, not yet exported."""
-
-    kind: str
-    source: dict[str, Any]
-    outcome: ObjectOutcome
-    shadow: Shadow | None = None
-    target_id: str | None = None
-    anchor: str | None = None
-    anchor_value: Any = None
-    attributes: dict[str, Any] = field(default_factory=dict)
-    changes: dict[str, tuple[Any, Any]] = field(default_factory=dict)
 
 
 @dataclass
@@ -100,7 +105,8 @@ class Cycle:
         #: keep every record and plan in the CycleResult (off for tenants of millions: they stream to state)
         self.keep_records = keep_records
         self.compiled = mapping.compile_mappings(job.mappings)
-        self._domain: str | None = job.target_domain
+        self._matcher = TargetMatcher(job, target)
+        self._exporter = Exporter(job, target, state, clock)
 
     # -- the cycle ---------------------------------------------------------------------------
 
@@ -230,7 +236,7 @@ class Cycle:
         records = []
         with self.state.transaction():
             for p in plan:
-                self._export(p)
+                self._exporter.export(p)
                 rec = provisioning_record(p.outcome, ctx, self.clock.now())
                 records.append(rec)
                 report.count(p.outcome)
@@ -253,7 +259,7 @@ class Cycle:
                 if exc.status in (400, 410) and exc.code in ("syncStateNotFound", "resyncRequired"):
                     log.info("watermark no longer valid (%s): full import", exc.code)
                     report.kind = "initial"
-                    self._index = self._target_index()
+                    self._matcher.prepare(initial=True)
                     pages = None
                 else:
                     raise
@@ -294,18 +300,18 @@ class Cycle:
         self._catalogue = licences.LicenceCatalogue.from_subscribed_skus(self.source.get("/subscribedSkus"))
         self._enforce = self.job.safety.licence_policy.value == "enforce"
         self._in_scope: list[dict[str, Any]] = []
-        self._index = self._target_index() if report.kind == "initial" else None
+        self._matcher.prepare(initial=report.kind == "initial")
 
     def _plan_one(self, u: dict[str, Any], report: CycleReport) -> Planned:
         if "@removed" in u:
-            return self._decide(u, None, False, self._requirement, self._index)
+            return self._decide(u, None, False, self._requirement)
         d = scope.decide(u, scope=self.job.scope, assigned=u["id"] in self._assigned)
         unlicensed = False
         if d.in_scope:
             # the licence report needs only these three properties of each in-scope user
             self._in_scope.append({k: u.get(k) for k in ("id", "userPrincipalName", "assignedLicenses")})
             unlicensed = self._enforce and not self._catalogue.has_plan(u, self._requirement.service_plan_id)
-        return self._decide(u, d, unlicensed, self._requirement, self._index)
+        return self._decide(u, d, unlicensed, self._requirement)
 
     def _end_plan(self, report: CycleReport) -> None:
         report.in_scope = len(self._in_scope)
@@ -331,7 +337,7 @@ class Cycle:
             with self.state.transaction() if not dry_run else contextlib.nullcontext():
                 for p in chunk:
                     if not dry_run:
-                        self._export(p)
+                        self._exporter.export(p)
                     rec = provisioning_record(p.outcome, ctx, self.clock.now())
                     batch.append(rec)
                     report.count(p.outcome)
@@ -349,7 +355,6 @@ class Cycle:
         d: Any,
         unlicensed: bool,
         requirement: Any,
-        index: dict[str, list[dict]] | None,
     ) -> Planned:
         sid = u["id"]
         shadow = self.state.shadow(sid)
@@ -393,8 +398,8 @@ class Cycle:
         if unlicensed:
             code, reason = licences.skip_reason(requirement)
             return self._skip(u, out, shadow, code, reason)
-        mapped_create = mapping.map_user(u, self.compiled, creating=True, context=self._map_context())
-        anchor = self._anchor(u, mapped_create)
+        mapped_create = mapping.map_user(u, self.compiled, creating=True, context=self._matcher.map_context())
+        anchor = self._matcher.anchor(u, mapped_create)
         target = None
         if linked:
             target = {"id": shadow.target_id}
@@ -409,7 +414,7 @@ class Cycle:
                 )
             return self._planned(RESTORE, u, out, shadow, shadow.target_id, anchor, mapped_create)
         else:
-            matches = self._find_targets(anchor, index)
+            matches = self._matcher.find(anchor)
             if len(matches) > 1:
                 out.steps.append(
                     Step(
@@ -446,7 +451,7 @@ class Cycle:
                 )
             )
             return self._planned(CREATE, u, out, shadow, None, anchor, mapped_create)
-        mapped = mapping.map_user(u, self.compiled, creating=False, context=self._map_context())
+        mapped = mapping.map_user(u, self.compiled, creating=False, context=self._matcher.map_context())
         current = shadow.exported if linked else {k: target.get(k) for k in mapped.attributes}
         changes = mapping.diff(mapped.attributes, current)
         p = self._planned(UPDATE, u, out, shadow, target["id"], anchor, mapped)
@@ -555,208 +560,6 @@ class Cycle:
             )
             self.state.stage(p.source["id"], p.target_id, "TooManyDeletes")
         return len(risky)
-
-    # -- matching helpers --------------------------------------------------------------------
-
-    def _map_context(self) -> mapping.MapContext:
-        return mapping.MapContext(target_domain=self._target_domain())
-
-    def _target_domain(self) -> str:
-        if self._domain is None:
-            org = self.target.get("/organization")["value"][0]
-            self._domain = next(d["name"] for d in org["verifiedDomains"] if d.get("isInitial"))
-        return self._domain
-
-    def _anchor(self, u: dict[str, Any], mapped: Any) -> str:
-        if self.job.anchor.kind is AnchorKind.ALTERNATIVE_SECURITY_ID:
-            value = mapped.anchor
-            if isinstance(value, list) and value and isinstance(value[0], dict):
-                return str(value[0].get("key"))
-            if isinstance(value, dict):
-                return str(value.get("key"))
-            return str(value) if value is not None else base64.b64encode(u["id"].encode()).decode()
-        return f"ccsync:{self.job.source.tenant_id}:{u['id']}"
-
-    def _anchor_property(self) -> str:
-        if self.job.anchor.kind is AnchorKind.ALTERNATIVE_SECURITY_ID:
-            return "alternativeSecurityIds"
-        return f"onPremisesExtensionAttributes/extensionAttribute{self.job.anchor.extension_attribute}"
-
-    def _anchor_of_target(self, t: dict[str, Any]) -> str | None:
-        if self.job.anchor.kind is AnchorKind.ALTERNATIVE_SECURITY_ID:
-            ids = t.get("alternativeSecurityIds") or []
-            return str(ids[0].get("key")) if ids else None
-        ext = t.get("onPremisesExtensionAttributes") or {}
-        return ext.get(f"extensionAttribute{self.job.anchor.extension_attribute}")
-
-    def _target_select(self) -> str:
-        attrs = {
-            m.target for m in self.job.mappings if m.target not in ("IsSoftDeleted", "alternativeSecurityIds")
-        }
-        attrs |= {"id", "userPrincipalName", "userType", "creationType"}
-        attrs.add(
-            "alternativeSecurityIds"
-            if self.job.anchor.kind is AnchorKind.ALTERNATIVE_SECURITY_ID
-            else "onPremisesExtensionAttributes"
-        )
-        return ",".join(sorted(attrs))
-
-    def _target_index(self) -> dict[str, list[dict[str, Any]]]:
-        """Anchor → target users, read once per initial cycle (B2B users only: internal users never match)."""
-        index: dict[str, list[dict[str, Any]]] = {}
-        for page in self.target.pages(
-            "/users",
-            {"$select": self._target_select(), "$top": "999", "$filter": "creationType eq 'Invitation'"},
-        ):
-            for t in page:
-                a = self._anchor_of_target(t)
-                if a:
-                    index.setdefault(a, []).append(t)
-        return index
-
-    def _find_targets(self, anchor: str, index: dict[str, list[dict]] | None) -> list[dict[str, Any]]:
-        if index is not None:
-            return index.get(anchor, [])
-        if self.job.anchor.kind is AnchorKind.ALTERNATIVE_SECURITY_ID:
-            flt = f"alternativeSecurityIds/any(x:x/key eq '{anchor}')"
-            found = self.target.list_all("/users", {"$filter": flt, "$select": self._target_select()})
-        else:
-            flt = f"{self._anchor_property()} eq '{anchor}'"
-            found = self.target.list_all(
-                "/users",
-                {"$filter": flt, "$count": "true", "$select": self._target_select()},
-                {"ConsistencyLevel": "eventual"},
-            )
-        return [
-            t
-            for t in found
-            if t.get("creationType") == "Invitation" or "#EXT#" in (t.get("userPrincipalName") or "")
-        ]
-
-    # -- export ------------------------------------------------------------------------------
-
-    def _export(self, p: Planned) -> None:
-        t0 = time.perf_counter()
-        now = _iso(self.clock.now())
-        sid = p.source["id"]
-        try:
-            if p.kind == CREATE:
-                self._create(p, now)
-            elif p.kind in (UPDATE, DISABLE):
-                if p.changes:
-                    self.target.patch(f"/users/{p.target_id}", {k: new for k, (_, new) in p.changes.items()})
-                p.outcome.modified = [(k, old, new) for k, (old, new) in p.changes.items()]
-                exported = dict(p.shadow.exported if p.shadow else {})
-                exported.update(p.attributes)
-                self._linked(p, exported, now, "disabled" if p.kind == DISABLE else "updated")
-            elif p.kind == DELETE:
-                try:
-                    self.target.delete(f"/users/{p.target_id}")
-                except NotFoundError:
-                    pass  # already gone (a target admin deleted it): nothing left to deprovision
-                assert p.shadow is not None
-                self.state.put_shadow(
-                    Shadow(
-                        sid,
-                        p.target_id,
-                        p.shadow.anchor,
-                        "deprovisioned",
-                        p.shadow.exported,
-                        p.shadow.disabled,
-                        p.shadow.source_upn,
-                    ),
-                    now,
-                )
-                p.outcome.status = Status.SUCCESS
-                p.outcome.steps.append(
-                    Step(
-                        "EntryExportDelete",
-                        StepType.EXPORT,
-                        Status.SUCCESS,
-                        f"User '{p.shadow.source_upn}' was soft-deleted in Azure Active Directory (target tenant)",
-                    )
-                )
-            elif p.kind == RESTORE:
-                try:
-                    self.target.post(f"/directory/deletedItems/{p.target_id}/restore", {})
-                except NotFoundError:
-                    p.kind = CREATE  # purged, or removed for good by a target admin: create it again
-                    self._create(p, now)
-                    return
-                p.changes = mapping.diff(p.attributes, p.shadow.exported if p.shadow else {})
-                if p.changes:
-                    self.target.patch(f"/users/{p.target_id}", {k: new for k, (_, new) in p.changes.items()})
-                self._linked(p, dict(p.attributes), now, "restored")
-            else:
-                return
-            self.state.clear_escrow(sid)
-        except GraphApiError as exc:
-            p.outcome.status = Status.FAILURE
-            p.outcome.error_code = exc.code
-            p.outcome.error_reason = exc.message
-            p.outcome.steps.append(
-                Step(
-                    "EntryExportError",
-                    StepType.EXPORT,
-                    Status.FAILURE,
-                    f"Failed to export User '{p.source.get('userPrincipalName')}': {exc.message}",
-                )
-            )
-            self.state.escrow(sid, exc.code, exc.message, now)
-        finally:
-            p.outcome.duration_ms = int((time.perf_counter() - t0) * 1000)
-
-    def _linked(self, p: Planned, exported: dict[str, Any], now: str, verb: str) -> None:
-        """Record a successful export: the shadow links source and target, the log gets its export step."""
-        upn = p.source.get("userPrincipalName")
-        disabled = exported.get("accountEnabled") is False
-        self.state.put_shadow(
-            Shadow(p.source["id"], p.target_id, p.anchor, "linked", exported, disabled, upn), now
-        )
-        p.outcome.target_id = p.target_id
-        p.outcome.status = Status.SUCCESS
-        name = "EntryExportAdd" if verb == "created" else "EntryExportUpdate"
-        p.outcome.steps.append(
-            Step(
-                name,
-                StepType.EXPORT,
-                Status.SUCCESS,
-                f"User '{upn}' was {verb} in Azure Active Directory (target tenant)",
-            )
-        )
-
-    def _create(self, p: Planned, now: str) -> None:
-        upn = p.source.get("userPrincipalName") or ""
-        # No intent record is needed before this: a crash after the invitation leaves a user that
-        # the next run finds again, by its anchor once patched, or by inviting the same address
-        # again (Graph returns the existing user), so a resumed cycle never duplicates.
-        invited = self.target.post(
-            "/invitations",
-            {
-                "invitedUserEmailAddress": upn,
-                "inviteRedirectUrl": INVITE_REDIRECT,
-                "sendInvitationMessage": False,
-                "invitedUserType": p.attributes.get("userType", "Member"),
-                "invitedUserDisplayName": p.attributes.get("displayName"),
-            },
-        )
-        tid = invited["invitedUser"]["id"]
-        body = {k: v for k, v in p.attributes.items() if k not in ("userPrincipalName",)}
-        if self.job.anchor.kind is AnchorKind.ALTERNATIVE_SECURITY_ID:
-            body["alternativeSecurityIds"] = (
-                p.anchor_value
-                if isinstance(p.anchor_value, list)
-                else [{"type": 5, "identityProvider": None, "key": p.anchor}]
-            )
-        else:
-            body["onPremisesExtensionAttributes"] = {
-                f"extensionAttribute{self.job.anchor.extension_attribute}": p.anchor
-            }
-        self.target.patch(f"/users/{tid}", body)
-        p.target_id = tid
-        p.outcome.target_name = p.attributes.get("displayName")
-        p.outcome.modified = [(k, None, v) for k, v in sorted(p.attributes.items())]
-        self._linked(p, dict(p.attributes), now, "created")
 
 
 @contextlib.contextmanager
