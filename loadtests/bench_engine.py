@@ -33,7 +33,7 @@ from syncengine import mapping
 from syncengine.backend import Identity
 from syncengine.client import GraphClient
 from syncengine.cycle import Cycle
-from syncengine.http_backend import HttpGraph, clouds_from_endpoints
+from syncengine.http_backend import HttpGraph
 from syncengine.model import AnchorConfig, AnchorKind, JobConfig, ScopeConfig
 from syncengine.setup import PairSetup, assign, configure_source, configure_target, create_sync_app
 from syncengine.state import EngineState
@@ -141,8 +141,7 @@ def initial_over_https(users: int, tmp: Path) -> dict[str, Any]:
     try:
         src, tgt = _tenants(doc["control"], users)
         doc = httpx.get(f"{doc['control']}/_simulator/endpoints").json()
-        secrets = {a["clientId"]: a["clientSecret"] for t in doc["tenants"] for a in t["apps"]}
-        backend = HttpGraph(secrets, clouds_from_endpoints(doc), ca_bundle=doc["ca_bundle"])
+        backend = HttpGraph.for_simulator(doc)
         s, t = GraphClient(backend, _ident(src)), GraphClient(backend, _ident(tgt))
         _configure(s, t, src, tgt)
         job = _job(src, tgt, None, True)

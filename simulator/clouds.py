@@ -115,8 +115,3 @@ FLAVOR_CLOUD: dict[str, Cloud] = {
 def clouds_of(authority: Authority) -> list[Cloud]:
     """The clouds whose tenants sign in at ``authority``."""
     return [c for c, info in CLOUDS.items() if info.authority is authority]
-
-
-def cloud_for_instance(instance: str) -> list[Cloud]:
-    """Clouds reached by an ``allowedCloudEndpoints`` value such as ``microsoftonline.us``."""
-    return [c for c, info in CLOUDS.items() if info.cloud_instance == instance]

@@ -22,7 +22,7 @@ from syncengine import mapping
 from syncengine.backend import Identity
 from syncengine.client import GraphClient
 from syncengine.cycle import Cycle, CycleResult
-from syncengine.http_backend import HttpGraph, clouds_from_endpoints
+from syncengine.http_backend import HttpGraph
 from syncengine.model import AnchorConfig, AnchorKind, JobConfig
 from syncengine.setup import PairSetup, assign, configure_source, configure_target, create_sync_app
 from syncengine.state import EngineState
@@ -74,8 +74,7 @@ def run_demo(console: Console, *, seed: int = 42) -> int:
         console.print(
             f"[bold]ccsync[/bold]: simulator up with {len(doc['tenants'])} tenants in 4 clouds (CA {doc['ca_bundle']})"
         )
-        secrets = {a["clientId"]: a["clientSecret"] for t in doc["tenants"] for a in t["apps"]}
-        backend = HttpGraph(secrets, clouds_from_endpoints(doc), ca_bundle=doc["ca_bundle"])
+        backend = HttpGraph.for_simulator(doc)
         source_t = next(t for t in doc["tenants"] if t["flavor"] == "commercial")
         src = GraphClient(backend, _admin(source_t))
         group = src.get("/groups", {"$filter": f"displayName eq '{SCOPE_GROUP}'"})["value"][0]

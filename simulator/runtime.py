@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from simulator.clock import Clock
-from simulator.clouds import CLOUDS, Authority, Cloud
+from simulator.clouds import Authority, Cloud
 from simulator.directory.store import Store
 from simulator.endpoints import endpoints_document
 from simulator.graph.resources import register_all
@@ -228,7 +228,3 @@ class Simulator:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
-
-
-def graph_host_of(cloud: Cloud) -> str:
-    return CLOUDS[cloud].graph_host

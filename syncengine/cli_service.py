@@ -82,8 +82,7 @@ def _clients(
 
     source = find(args.source)
     target = find(args.target) if args.target else source
-    secrets = {a["clientId"]: a["clientSecret"] for t in doc["tenants"] for a in t["apps"]}
-    backend = HttpGraph(secrets, clouds_from_endpoints(doc), ca_bundle=doc["ca_bundle"])
+    backend = HttpGraph.for_simulator(doc)
     return GraphClient(backend, admin(source)), GraphClient(backend, admin(target)), source, target, backend
 
 

@@ -16,7 +16,7 @@ import itertools
 import logging
 import time
 import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -55,7 +55,6 @@ __all__ = [
     "Cycle",
     "CycleResult",
     "Planned",
-    "outcomes",
 ]
 
 log = logging.getLogger(__name__)
@@ -190,9 +189,6 @@ class Cycle:
     # -- stages ------------------------------------------------------------------------------
 
     def _preflight(self) -> list[preflight.PreflightFailure]:
-        pair = preflight.check_pair(self.job.source.cloud, self.job.target.cloud)
-        if pair is not None:
-            return [pair]
         return preflight.run_preflight(self.job, self.source, self.target)
 
     def _select(self) -> list[str]:
@@ -583,7 +579,3 @@ def _import_details(u: dict[str, Any]) -> dict[str, str]:
     details = {k: str(u.get(k)) for k in keys if u.get(k) is not None}
     details["objectId"] = u["id"]
     return details
-
-
-def outcomes(plan: Iterable[Planned]) -> list[ObjectOutcome]:
-    return [p.outcome for p in plan]

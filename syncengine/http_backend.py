@@ -81,6 +81,12 @@ class HttpGraph(GraphBackend):
         self._apps: dict[Identity, msal.ConfidentialClientApplication] = {}
         self._lock = threading.Lock()
 
+    @classmethod
+    def for_simulator(cls, doc: Mapping[str, Any]) -> HttpGraph:
+        """A backend for a simulator's ``endpoints.json``: its clouds, its CA and every app's secret."""
+        secrets = {a["clientId"]: a["clientSecret"] for t in doc["tenants"] for a in t["apps"]}
+        return cls(secrets, clouds_from_endpoints(doc), ca_bundle=doc["ca_bundle"])
+
     def close(self) -> None:
         self._http.close()
 

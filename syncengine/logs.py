@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections import Counter
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
@@ -148,8 +147,3 @@ class CycleReport:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
-
-
-def summarize(records: list[dict[str, Any]]) -> Counter[tuple[str, str]]:
-    """(action, status) counts of provisioning records."""
-    return Counter((r["provisioningAction"], r["provisioningStatusInfo"]["status"]) for r in records)

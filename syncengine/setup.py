@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from syncengine.client import GraphClient
-from syncengine.errors import ConflictError, GraphApiError, NotFoundError
+from syncengine.errors import ConflictError, GraphApiError
 
 #: ``allowedCloudEndpoints`` value of each cloud.
 CLOUD_INSTANCE = {
@@ -105,15 +105,6 @@ def assign(source: GraphClient, sp_id: str, principal_id: str) -> None:
     except GraphApiError as exc:
         if exc.status != 400 or "already exists" not in exc.message:
             raise
-
-
-def unassign(source: GraphClient, sp_id: str, principal_id: str) -> None:
-    for a in source.list_all(f"/servicePrincipals/{sp_id}/appRoleAssignedTo"):
-        if a["principalId"] == principal_id:
-            try:
-                source.delete(f"/servicePrincipals/{sp_id}/appRoleAssignedTo/{a['id']}")
-            except NotFoundError:
-                pass
 
 
 # -- the provisioning service's configuration (application template, job, secrets, start) ----------

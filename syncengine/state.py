@@ -133,14 +133,6 @@ class EngineState:
             ).fetchone()
         return _shadow(row) if row else None
 
-    def shadows(self, phase: str | None = None) -> list[Shadow]:
-        with self._lock:
-            q = "SELECT source_id, target_id, anchor, phase, exported, disabled, source_upn FROM shadows"
-            rows = self._db.execute(
-                q + (" WHERE phase=?" if phase else ""), (phase,) if phase else ()
-            ).fetchall()
-        return [_shadow(r) for r in rows]
-
     def put_shadow(self, s: Shadow, now: str) -> None:
         with self._lock:
             self._db.execute(

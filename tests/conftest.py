@@ -81,12 +81,19 @@ def new_tenant(ccsync_simulator: Any):
     """Make a fresh tenant through the control plane: ``new_tenant("commercial", users=50)``."""
 
     def make(cloud: str = "commercial", users: int = 20, **extra: Any) -> dict[str, Any]:
-        body = {"cloud": cloud, "users": users, "name": f"Test {cloud} {next(_names)}", **extra}
-        r = httpx.post(f"{ccsync_simulator.control_url}/_simulator/tenants", json=body, timeout=120)
-        assert r.status_code == 201, r.text
-        return r.json()
+        return control_tenant(ccsync_simulator, cloud, users, **extra)
 
     return make
+
+
+def control_tenant(
+    sim: Any, cloud: str = "commercial", users: int = 10, *, timeout: float = 120, **extra: Any
+) -> dict[str, Any]:
+    """A fresh tenant made through ``sim``'s control plane (also for module-scoped fixtures)."""
+    body = {"cloud": cloud, "users": users, "name": f"Test {cloud} {next(_names)}", **extra}
+    r = httpx.post(f"{sim.control_url}/_simulator/tenants", json=body, timeout=timeout)
+    assert r.status_code == 201, r.text
+    return r.json()
 
 
 def assert_graph_error(resp: httpx.Response, status: int, code: str) -> dict[str, Any]:

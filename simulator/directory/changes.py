@@ -8,6 +8,12 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 if TYPE_CHECKING:
     from simulator.clock import Clock
 
+#: How long an entry is kept: a delta token lives 7 days (graph/delta.py), plus a day for rounds
+#: that span time. Older entries can serve no valid token, so they are dropped as the log grows.
+RETENTION_S = 8 * 86400
+#: Retention is applied once per this many recorded entries (amortised; the drop is a slice).
+_TRIM_EVERY = 4096
+
 
 class Change(NamedTuple):
     """One recorded change. ``props`` is None when the whole object counts as changed."""
@@ -55,6 +61,8 @@ class ChangeLog:
         at = self.clock.timestamp() if self.clock is not None else 0.0
         self._entries.append(Change(self.version, at, kind, obj_id, op, props, member_id, member_type))
         self._versions.append(self.version)
+        if self.version % _TRIM_EVERY == 0 and self.clock is not None:
+            self.drop_older_than(at - RETENTION_S)
         return self.version
 
     def since(self, after: int, until: int, kind: str) -> list[Change]:

@@ -10,7 +10,6 @@ provisioning log compares strings case-sensitively, except ``provisioningStatusI
 from __future__ import annotations
 
 from collections.abc import Mapping
-from types import MappingProxyType
 
 from simulator.graph.odata_specs import (
     DATETIME,
@@ -19,11 +18,8 @@ from simulator.graph.odata_specs import (
     PropertyFilter,
     ResourceSpec,
     collection_of,
+    frozen,
 )
-
-
-def _frozen(d: Mapping[str, object]) -> MappingProxyType:
-    return MappingProxyType(dict(d))
 
 
 def _strings(words: str) -> dict[str, str]:
@@ -37,39 +33,39 @@ _pf = PropertyFilter.of
 AUDIT_MAX_TOP = 1000
 _CASE_FUNCTIONS = frozenset({"tolower", "toupper"})
 
-AUDIT_COMPLEX_TYPES: Mapping[str, Mapping[str, str]] = _frozen(
+AUDIT_COMPLEX_TYPES: Mapping[str, Mapping[str, str]] = frozen(
     {
-        "microsoft.graph.auditActivityInitiator": _frozen(
+        "microsoft.graph.auditActivityInitiator": frozen(
             {"user": "microsoft.graph.userIdentity", "app": "microsoft.graph.appIdentity"}
         ),
-        "microsoft.graph.userIdentity": _frozen(_strings("id displayName userPrincipalName ipAddress")),
-        "microsoft.graph.appIdentity": _frozen(
+        "microsoft.graph.userIdentity": frozen(_strings("id displayName userPrincipalName ipAddress")),
+        "microsoft.graph.appIdentity": frozen(
             _strings("appId displayName servicePrincipalId servicePrincipalName")
         ),
-        "microsoft.graph.targetResource": _frozen(
+        "microsoft.graph.targetResource": frozen(
             {
                 **_strings("id displayName type userPrincipalName groupType"),
                 "modifiedProperties": collection_of("microsoft.graph.modifiedProperty"),
             }
         ),
-        "microsoft.graph.modifiedProperty": _frozen(_strings("displayName oldValue newValue")),
-        "microsoft.graph.keyValue": _frozen(_strings("key value")),
+        "microsoft.graph.modifiedProperty": frozen(_strings("displayName oldValue newValue")),
+        "microsoft.graph.keyValue": frozen(_strings("key value")),
         # provisioning
-        "microsoft.graph.provisioningServicePrincipal": _frozen(_strings("id displayName")),
-        "microsoft.graph.provisioningSystem": _frozen(
+        "microsoft.graph.provisioningServicePrincipal": frozen(_strings("id displayName")),
+        "microsoft.graph.provisioningSystem": frozen(
             {**_strings("id displayName"), "details": "microsoft.graph.detailsInfo"}
         ),
-        "microsoft.graph.initiator": _frozen(_strings("id displayName initiatorType")),
-        "microsoft.graph.provisionedIdentity": _frozen(
+        "microsoft.graph.initiator": frozen(_strings("id displayName initiatorType")),
+        "microsoft.graph.provisionedIdentity": frozen(
             {**_strings("id displayName identityType"), "details": "microsoft.graph.detailsInfo"}
         ),
-        "microsoft.graph.provisioningStatusInfo": _frozen(
+        "microsoft.graph.provisioningStatusInfo": frozen(
             {"status": STRING, "errorInformation": "microsoft.graph.provisioningErrorInfo"}
         ),
-        "microsoft.graph.provisioningErrorInfo": _frozen(
+        "microsoft.graph.provisioningErrorInfo": frozen(
             _strings("errorCode errorCategory reason additionalDetails recommendedAction")
         ),
-        "microsoft.graph.provisioningStep": _frozen(
+        "microsoft.graph.provisioningStep": frozen(
             {
                 **_strings("name provisioningStepType status description"),
                 "details": "microsoft.graph.detailsInfo",
@@ -94,7 +90,7 @@ DIRECTORY_AUDIT_SPEC = ResourceSpec(
     name="DirectoryAudit",
     entity_set="auditLogs/directoryAudits",
     default_select=None,
-    filterable=_frozen(
+    filterable=frozen(
         {
             "id": _pf("eq"),
             "activityDateTime": _pf("eq ge le"),
@@ -116,7 +112,7 @@ DIRECTORY_AUDIT_SPEC = ResourceSpec(
     orderable_advanced=frozenset(),
     searchable=frozenset(),
     known_properties=frozenset(_DIRECTORY_AUDIT_TYPES),
-    types=_frozen(_DIRECTORY_AUDIT_TYPES),
+    types=frozen(_DIRECTORY_AUDIT_TYPES),
     complex_types=AUDIT_COMPLEX_TYPES,
     max_top=AUDIT_MAX_TOP,
     string_functions=_CASE_FUNCTIONS,
@@ -152,7 +148,7 @@ PROVISIONING_SPEC = ResourceSpec(
     name="ProvisioningObjectSummary",
     entity_set="auditLogs/provisioning",
     default_select=None,
-    filterable=_frozen(
+    filterable=frozen(
         {
             "id": _EQ_CONTAINS,
             "activityDateTime": _pf("eq gt lt"),
@@ -165,7 +161,7 @@ PROVISIONING_SPEC = ResourceSpec(
     orderable_advanced=frozenset(),
     searchable=frozenset(),
     known_properties=frozenset(_PROVISIONING_TYPES),
-    types=_frozen(_PROVISIONING_TYPES),
+    types=frozen(_PROVISIONING_TYPES),
     complex_types=AUDIT_COMPLEX_TYPES,
     max_top=AUDIT_MAX_TOP,
     string_functions=_CASE_FUNCTIONS,

@@ -7,7 +7,6 @@ set works only in an advanced query (``ConsistencyLevel: eventual`` plus ``$coun
 from __future__ import annotations
 
 from collections.abc import Mapping
-from types import MappingProxyType
 
 from simulator.graph.odata_specs import (
     BOOLEAN,
@@ -17,11 +16,8 @@ from simulator.graph.odata_specs import (
     PropertyFilter,
     ResourceSpec,
     collection_of,
+    frozen,
 )
-
-
-def _frozen(d: Mapping[str, object]) -> MappingProxyType:
-    return MappingProxyType(dict(d))
 
 
 def _names(words: str) -> tuple[str, ...]:
@@ -39,17 +35,17 @@ def _pf(default: str = "", advanced: str = "") -> PropertyFilter:
 STRINGS = collection_of(STRING)
 GUIDS = collection_of(GUID)
 
-COMPLEX_TYPES: Mapping[str, Mapping[str, str]] = _frozen(
+COMPLEX_TYPES: Mapping[str, Mapping[str, str]] = frozen(
     {
-        "microsoft.graph.objectIdentity": _frozen(
+        "microsoft.graph.objectIdentity": frozen(
             {"signInType": STRING, "issuer": STRING, "issuerAssignedId": STRING}
         ),
-        "microsoft.graph.assignedLicense": _frozen({"skuId": GUID, "disabledPlans": GUIDS}),
+        "microsoft.graph.assignedLicense": frozen({"skuId": GUID, "disabledPlans": GUIDS}),
         # beta/service-internal: the anchor cross-tenant synchronization writes (see docs/fidelity.md)
-        "microsoft.graph.alternativeSecurityId": _frozen(
+        "microsoft.graph.alternativeSecurityId": frozen(
             {"type": "Edm.Int32", "identityProvider": STRING, "key": STRING}
         ),
-        "microsoft.graph.assignedPlan": _frozen(
+        "microsoft.graph.assignedPlan": frozen(
             {
                 "assignedDateTime": DATETIME,
                 "capabilityStatus": STRING,
@@ -57,7 +53,7 @@ COMPLEX_TYPES: Mapping[str, Mapping[str, str]] = _frozen(
                 "servicePlanId": GUID,
             }
         ),
-        "microsoft.graph.licenseAssignmentState": _frozen(
+        "microsoft.graph.licenseAssignmentState": frozen(
             {
                 "skuId": GUID,
                 "disabledPlans": GUIDS,
@@ -67,18 +63,18 @@ COMPLEX_TYPES: Mapping[str, Mapping[str, str]] = _frozen(
                 "lastUpdatedDateTime": DATETIME,
             }
         ),
-        "microsoft.graph.onPremisesExtensionAttributes": _frozen(
+        "microsoft.graph.onPremisesExtensionAttributes": frozen(
             {f"extensionAttribute{i}": STRING for i in range(1, 16)}
         ),
-        "microsoft.graph.employeeOrgData": _frozen({"division": STRING, "costCenter": STRING}),
-        "microsoft.graph.passwordProfile": _frozen(
+        "microsoft.graph.employeeOrgData": frozen({"division": STRING, "costCenter": STRING}),
+        "microsoft.graph.passwordProfile": frozen(
             {
                 "password": STRING,
                 "forceChangePasswordNextSignIn": BOOLEAN,
                 "forceChangePasswordNextSignInWithMfa": BOOLEAN,
             }
         ),
-        "microsoft.graph.onPremisesProvisioningError": _frozen(
+        "microsoft.graph.onPremisesProvisioningError": frozen(
             {
                 "category": STRING,
                 "occurredDateTime": DATETIME,
@@ -86,7 +82,7 @@ COMPLEX_TYPES: Mapping[str, Mapping[str, str]] = _frozen(
                 "value": STRING,
             }
         ),
-        "microsoft.graph.signInActivity": _frozen(
+        "microsoft.graph.signInActivity": frozen(
             {
                 "lastSignInDateTime": DATETIME,
                 "lastSignInRequestId": STRING,
@@ -96,7 +92,7 @@ COMPLEX_TYPES: Mapping[str, Mapping[str, str]] = _frozen(
                 "lastSuccessfulSignInRequestId": STRING,
             }
         ),
-        "microsoft.graph.appRole": _frozen(
+        "microsoft.graph.appRole": frozen(
             {
                 "id": GUID,
                 "allowedMemberTypes": STRINGS,
@@ -229,14 +225,14 @@ USER_SPEC = ResourceSpec(
         "businessPhones displayName givenName jobTitle mail mobilePhone officeLocation "
         "preferredLanguage surname userPrincipalName id"
     ),
-    filterable=_frozen(_USER_FILTER),
+    filterable=frozen(_USER_FILTER),
     orderable=frozenset({"displayName", "userPrincipalName"}),
     orderable_advanced=frozenset({"createdDateTime", "deletedDateTime"}),
     searchable=_set(
         "displayName givenName surname mail mailNickname userPrincipalName otherMails proxyAddresses"
     ),
     known_properties=_USER_PROPERTIES,
-    types=_frozen(_USER_TYPES),
+    types=frozen(_USER_TYPES),
     complex_types=COMPLEX_TYPES,
     outside_directory=_set(
         "aboutMe birthday hireDate interests mySite pastProjects preferredName responsibilities "
@@ -284,7 +280,7 @@ GROUP_SPEC = ResourceSpec(
     name="Group",
     entity_set="groups",
     default_select=None,
-    filterable=_frozen(
+    filterable=frozen(
         {
             "id": _ENUM_LIKE,
             "displayName": _GROUP_NAME_LIKE,
@@ -308,7 +304,7 @@ GROUP_SPEC = ResourceSpec(
     orderable_advanced=frozenset({"createdDateTime"}),
     searchable=_set("displayName description mail mailNickname proxyAddresses"),
     known_properties=_GROUP_PROPERTIES,
-    types=_frozen(_GROUP_TYPES),
+    types=frozen(_GROUP_TYPES),
     complex_types=COMPLEX_TYPES,
     outside_directory=_set(
         "allowExternalSenders autoSubscribeNewMembers hideFromAddressLists hideFromOutlookClients "
@@ -344,7 +340,7 @@ SERVICE_PRINCIPAL_SPEC = ResourceSpec(
     name="ServicePrincipal",
     entity_set="servicePrincipals",
     default_select=None,
-    filterable=_frozen(
+    filterable=frozen(
         {
             "id": _ENUM_LIKE,
             "appId": _ENUM_LIKE,
@@ -370,7 +366,7 @@ SERVICE_PRINCIPAL_SPEC = ResourceSpec(
             "disabledByMicrosoftStatus servicePrincipalNames resourceSpecificApplicationPermissions"
         )
     ),
-    types=_frozen(_SP_TYPES),
+    types=frozen(_SP_TYPES),
     complex_types=COMPLEX_TYPES,
 )
 
@@ -402,7 +398,7 @@ APPLICATION_SPEC = ResourceSpec(
     name="Application",
     entity_set="applications",
     default_select=None,
-    filterable=_frozen(
+    filterable=frozen(
         {
             "id": _ENUM_LIKE,
             "appId": _ENUM_LIKE,
@@ -424,7 +420,7 @@ APPLICATION_SPEC = ResourceSpec(
             "disabledByMicrosoftStatus defaultRedirectUri applicationTemplateId samlMetadataUrl"
         )
     ),
-    types=_frozen(_APP_TYPES),
+    types=frozen(_APP_TYPES),
     complex_types=COMPLEX_TYPES,
 )
 
@@ -436,7 +432,7 @@ DIRECTORY_OBJECT_SPEC = ResourceSpec(
     name="DirectoryObject",
     entity_set="directoryObjects",
     default_select=None,
-    filterable=_frozen(
+    filterable=frozen(
         {
             "id": _ENUM_LIKE,
             **dict.fromkeys(
@@ -456,7 +452,7 @@ DIRECTORY_OBJECT_SPEC = ResourceSpec(
     | GROUP_SPEC.known_properties
     | SERVICE_PRINCIPAL_SPEC.known_properties
     | APPLICATION_SPEC.known_properties,
-    types=_frozen(_DIRECTORY_TYPES),
+    types=frozen(_DIRECTORY_TYPES),
     complex_types=COMPLEX_TYPES,
 )
 
@@ -465,7 +461,7 @@ GENERIC_SPEC = ResourceSpec(
     name="Entity",
     entity_set="",
     default_select=None,
-    filterable=_frozen({}),
+    filterable=frozen({}),
     orderable=frozenset(),
     orderable_advanced=frozenset(),
     searchable=frozenset(),

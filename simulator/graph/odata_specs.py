@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
+from types import MappingProxyType
 
 from simulator.graph.errors import GraphError, bad_request, unsupported_query
 
@@ -28,6 +29,11 @@ GUID = "Edm.Guid"
 INT32 = "Edm.Int32"
 #: Type of everything in a permissive spec: no type checks.
 ANY_TYPE = "*"
+
+
+def frozen(d: Mapping[str, object]) -> MappingProxyType:
+    """A read-only copy of ``d`` (the spec tables are shared by every request)."""
+    return MappingProxyType(dict(d))
 
 
 def collection_of(t: str) -> str:

@@ -40,9 +40,3 @@ POLICY_WRITE = ("Policy.ReadWrite.CrossTenantAccess",)
 AUDIT_READ = ("AuditLog.Read.All",)
 DELETED_READ = USERS_READ + GROUPS_READ
 DELETED_WRITE = ("User.ReadWrite.All", "Group.ReadWrite.All", *_DIR_W)
-
-#: Every permission name the simulator knows (documented in docs/permissions.md).
-ALL = sorted(
-    {p for v in list(globals().values()) if isinstance(v, tuple) for p in v if isinstance(p, str)}
-    | {"User.ReadWrite.CrossCloud", "Synchronization.ReadWrite.All", "AuditLog.Read.All"}
-)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from simulator.clouds import CLOUDS, Cloud
+from simulator.clouds import Cloud
 from simulator.directory.store import Store
 from simulator.directory.tenant import Tenant
 from simulator.directory.users import purge_expired
@@ -300,7 +300,3 @@ KNOWN_GRAPH_ROOTS = frozenset(
         "appCatalogs",
     )
 )
-
-
-def graph_host(cloud: Cloud) -> str:
-    return CLOUDS[cloud].graph_host

@@ -94,29 +94,6 @@ def mapping_from_graph(g: Any, where: str) -> AttributeMapping:
     return AttributeMapping(g["targetAttributeName"], kind, text, apply, g.get("defaultValue"), priority)
 
 
-def scope_to_graph(groups: tuple[FilterGroup, ...]) -> dict[str, Any] | None:
-    if not groups:
-        return None
-    return {
-        "categoryFilterGroups": [],
-        "inputFilterGroups": [],
-        "groups": [
-            {
-                "name": g.name,
-                "clauses": [
-                    {
-                        "operatorName": c.operator.value,
-                        "sourceOperandName": c.attribute,
-                        "targetOperand": {"values": list(c.values)},
-                    }
-                    for c in g.clauses
-                ],
-            }
-            for g in groups
-        ],
-    }
-
-
 def scope_from_graph(scope: Any, where: str) -> tuple[FilterGroup, ...]:
     if scope is None:
         return ()
@@ -211,10 +188,6 @@ def default_schema(job_id: str) -> dict[str, Any]:
             }
         ],
     }  # fmt: skip
-
-
-def rule_id(schema: dict[str, Any]) -> str:
-    return schema["synchronizationRules"][0]["id"]
 
 
 def parse_schema(doc: Any) -> tuple[tuple[AttributeMapping, ...], tuple[FilterGroup, ...], bool]:

@@ -17,8 +17,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from simulator.clouds import Cloud
 from simulator.directory.apps import create_application, create_service_principal
+from simulator.directory.audit import record_provisioning_management
 from simulator.directory.store import Store
 from simulator.directory.tenant import Tenant
 from simulator.graph.errors import GraphError, bad_request, not_found
@@ -516,8 +516,7 @@ class ProvisioningService:
                 service_principal_id=sp["id"],
             )
         source, target = self._clients(config)
-        audit = getattr(self.store, "audit", None)
-        sink = (lambda rec: audit.add_provisioning(job.tenant_id, [rec])) if audit is not None else None
+        audit = self.store.audit
         return Cycle(
             config,
             source,
@@ -526,7 +525,7 @@ class ProvisioningService:
             self.clock,
             job_id=job.id,
             service_principal_name=sp["displayName"],
-            on_record=sink,
+            on_record=lambda rec: audit.add_provisioning(job.tenant_id, [rec]),
         )
 
     def _licence_report(self, config: JobConfig, source: GraphClient) -> licences.LicenceReport:
@@ -557,10 +556,6 @@ class ProvisioningService:
             return
 
     def _audit(self, tenant_id: str, activity: str, sp: dict[str, Any]) -> None:
-        try:
-            from simulator.directory.audit import record_provisioning_management
-        except ImportError:  # the audit store is being built
-            return
         record_provisioning_management(self.store, tenant_id, activity, service_principal=sp)
 
 
@@ -577,8 +572,3 @@ def _job_settings(given: Any) -> list[dict[str, str]]:
             raise bad_request("synchronizationJobSettings must be a list of {name, value} strings.")
         settings.update({x["name"]: x["value"] for x in given})
     return [{"name": k, "value": v} for k, v in settings.items()]
-
-
-def cloud_of(store: Store, tenant_id: str) -> Cloud | None:
-    t = store.tenants.get(tenant_id.lower())
-    return t.cloud if t else None

@@ -6,12 +6,11 @@ import json
 from pathlib import Path
 from typing import Any
 
-import httpx
-
 from simulator.testing import running_simulator
 from syncengine.client import GraphClient
 from syncengine.cycle import Cycle
-from syncengine.http_backend import HttpGraph, clouds_from_endpoints
+from syncengine.http_backend import HttpGraph
+from tests.conftest import control_tenant
 from tests.syncengine.pairs import ident, make_pair
 
 VOLATILE = {"id", "activityDateTime", "cycleId", "changeId", "durationInMilliseconds", "jobId"}
@@ -31,25 +30,13 @@ def normalize_record(r: dict[str, Any]) -> dict[str, Any]:
 
 def run_once(tmp: Path, use_http: bool) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     with running_simulator(seed=33) as sim:
-        src = httpx.post(
-            f"{sim.control_url}/_simulator/tenants",
-            json={"cloud": "commercial", "users": 40, "name": "Eq Source", "seed": 5},
-            timeout=60,
-        ).json()
-        tgt = httpx.post(
-            f"{sim.control_url}/_simulator/tenants",
-            json={"cloud": "dod", "users": 5, "name": "Eq Target", "seed": 6},
-            timeout=60,
-        ).json()
+        src = control_tenant(sim, "commercial", 40, name="Eq Source", seed=5)
+        tgt = control_tenant(sim, "dod", 5, name="Eq Target", seed=6)
         pair = make_pair(sim, src, tgt, members=15)
         backend = pair.backend
         if use_http:
             doc = sim.endpoints()
-            backend = HttpGraph(
-                {a["clientId"]: a["clientSecret"] for t in doc["tenants"] for a in t["apps"]},
-                clouds_from_endpoints(doc),
-                ca_bundle=doc["ca_bundle"],
-            )
+            backend = HttpGraph.for_simulator(doc)
         job = pair.job()
         source, target = (
             GraphClient(backend, ident(src), clock=sim.clock),

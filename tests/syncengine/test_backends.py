@@ -13,8 +13,8 @@ from simulator.testing import running_simulator
 from syncengine.backend import GraphCall, Identity
 from syncengine.client import GraphClient
 from syncengine.errors import NotFoundError, PermissionDeniedError, TokenError, TransportError
-from syncengine.http_backend import HttpGraph, clouds_from_endpoints
-from tests.conftest import app_of, reader_of
+from syncengine.http_backend import HttpGraph
+from tests.conftest import app_of, control_tenant, reader_of
 
 
 def identity(tenant: dict[str, Any], app: dict[str, Any]) -> Identity:
@@ -22,8 +22,7 @@ def identity(tenant: dict[str, Any], app: dict[str, Any]) -> Identity:
 
 
 def http_backend(doc: dict[str, Any]) -> HttpGraph:
-    secrets = {a["clientId"]: a["clientSecret"] for t in doc["tenants"] for a in t["apps"]}
-    return HttpGraph(secrets, clouds_from_endpoints(doc), ca_bundle=doc["ca_bundle"])
+    return HttpGraph.for_simulator(doc)
 
 
 def comparable(body: Any) -> Any:
@@ -42,12 +41,7 @@ def comparable(body: Any) -> Any:
 @pytest.fixture(scope="module")
 def both(ccsync_simulator: Any) -> tuple[SimulatedGraph, HttpGraph, dict[str, Any]]:
     ccsync_simulator.endpoints()
-    r = httpx.post(
-        f"{ccsync_simulator.control_url}/_simulator/tenants",
-        json={"cloud": "gcch", "users": 40, "name": "Seam"},
-        timeout=60,
-    )
-    tenant = r.json()
+    tenant = control_tenant(ccsync_simulator, "gcch", 40, name="Seam")
     http = http_backend(ccsync_simulator.endpoints())
     yield SimulatedGraph(ccsync_simulator.router), http, tenant
     http.close()
@@ -144,12 +138,7 @@ def test_typed_errors_and_token_errors(both: Any) -> None:
 def throttled() -> Any:
     with running_simulator(seed=5) as sim:
         sim.clock.set_virtual()
-        r = httpx.post(
-            f"{sim.control_url}/_simulator/tenants",
-            json={"cloud": "commercial", "users": 30, "name": "Busy"},
-            timeout=60,
-        )
-        yield sim, r.json()
+        yield sim, control_tenant(sim, "commercial", 30, name="Busy")
 
 
 def test_client_honours_retry_after_with_zero_violations(throttled: Any) -> None:

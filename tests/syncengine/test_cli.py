@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
 from simulator.cli import main
 from simulator.testing import running_simulator
+from tests.conftest import control_tenant
 from tests.syncengine.pairs import admin, make_pair
 
 
@@ -17,16 +17,8 @@ from tests.syncengine.pairs import admin, make_pair
 def job_file(tmp_path_factory: pytest.TempPathFactory) -> Any:
     tmp = tmp_path_factory.mktemp("clijob")
     with running_simulator(seed=8) as sim:
-        src = httpx.post(
-            f"{sim.control_url}/_simulator/tenants",
-            json={"cloud": "commercial", "users": 30, "name": "Cli Source"},
-            timeout=60,
-        ).json()
-        tgt = httpx.post(
-            f"{sim.control_url}/_simulator/tenants",
-            json={"cloud": "gcch", "users": 5, "name": "Cli Target"},
-            timeout=60,
-        ).json()
+        src = control_tenant(sim, "commercial", 30, name="Cli Source")
+        tgt = control_tenant(sim, "gcch", 5, name="Cli Target")
         pair = make_pair(sim, src, tgt, members=8)
         text = f"""
 name = "cli-job"

@@ -11,12 +11,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import httpx
-
 from simulator.provisioning.simulated_graph import SimulatedGraph
 from simulator.testing import running_simulator
 from syncengine.client import GraphClient
 from syncengine.setup import PairSetup, configure_source, configure_target
+from tests.conftest import control_tenant
 from tests.syncengine.pairs import admin, ident
 
 USERS = 5000
@@ -115,16 +114,8 @@ def check(src_client: GraphClient, tgt_client: GraphClient) -> None:
 def test_engine_killed_at_random_points_resumes_without_loss_or_duplicates(tmp_path: Path) -> None:
     rng = random.Random(20261127)
     with running_simulator(seed=77) as sim:
-        src = httpx.post(
-            f"{sim.control_url}/_simulator/tenants",
-            json={"cloud": "commercial", "users": USERS, "name": "Crash Source"},
-            timeout=300,
-        ).json()
-        tgt = httpx.post(
-            f"{sim.control_url}/_simulator/tenants",
-            json={"cloud": "gcch", "users": 5, "name": "Crash Target"},
-            timeout=60,
-        ).json()
+        src = control_tenant(sim, "commercial", USERS, name="Crash Source", timeout=300)
+        tgt = control_tenant(sim, "gcch", 5, name="Crash Target")
         backend = SimulatedGraph(sim.router)
         s, t = GraphClient(backend, ident(src)), GraphClient(backend, ident(tgt))
         pair = PairSetup(src["id"], tgt["id"], "commercial", "gcch")

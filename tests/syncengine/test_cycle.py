@@ -6,29 +6,20 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
 from simulator.testing import running_simulator
 from syncengine.cycle import Cycle
 from syncengine.model import LicencePolicy, SafetyConfig
+from tests.conftest import control_tenant
 from tests.syncengine.pairs import Pair, make_pair
 
 
 @pytest.fixture
 def pair(tmp_path: Path) -> Any:
     with running_simulator(seed=21) as sim:
-        r = httpx.post(
-            f"{sim.control_url}/_simulator/tenants",
-            json={"cloud": "commercial", "users": 60, "name": "Src"},
-            timeout=60,
-        )
-        t = httpx.post(
-            f"{sim.control_url}/_simulator/tenants",
-            json={"cloud": "gcch", "users": 5, "name": "Tgt"},
-            timeout=60,
-        )
-        yield make_pair(sim, r.json(), t.json(), members=20)
+        src = control_tenant(sim, "commercial", 60, name="Src")
+        yield make_pair(sim, src, control_tenant(sim, "gcch", 5, name="Tgt"), members=20)
 
 
 def run(pair: Pair, tmp: Path, **job_over: Any) -> tuple[Cycle, Any]:

@@ -17,6 +17,7 @@ from syncengine.cycle import Cycle
 from syncengine.model import SafetyConfig
 from syncengine.runner import NEVER, PORTAL_RESTART, JobRunner, ResetScope, parse_reset_scope
 from syncengine.state import EngineState
+from tests.conftest import control_tenant
 from tests.syncengine.pairs import Pair, make_pair
 
 MEMBERS = 8
@@ -63,11 +64,7 @@ def sim() -> Iterator[Any]:
 def pair(sim: Any) -> Iterator[Pair]:
     tag = uuid.uuid4().hex[:6]
     tenants = [
-        httpx.post(
-            f"{sim.control_url}/_simulator/tenants",
-            json={"cloud": cloud, "users": users, "name": f"{name} {tag}"},
-            timeout=60,
-        ).json()
+        control_tenant(sim, cloud, users, name=f"{name} {tag}")
         for cloud, users, name in (("commercial", 12, "Src"), ("gcch", 2, "Tgt"))
     ]
     p = make_pair(sim, tenants[0], tenants[1], members=MEMBERS)

@@ -8,21 +8,14 @@ import httpx
 
 from simulator.testing import running_simulator
 from syncengine.cycle import Cycle
+from tests.conftest import control_tenant
 from tests.syncengine.pairs import make_pair
 
 
 def test_cycle_under_scaled_throttling_has_no_retry_after_violation(tmp_path: Path) -> None:
     with running_simulator(seed=12) as sim:
-        src = httpx.post(
-            f"{sim.control_url}/_simulator/tenants",
-            json={"cloud": "commercial", "users": 200, "name": "Busy Source"},
-            timeout=60,
-        ).json()
-        tgt = httpx.post(
-            f"{sim.control_url}/_simulator/tenants",
-            json={"cloud": "gcch", "users": 5, "name": "Busy Target"},
-            timeout=60,
-        ).json()
+        src = control_tenant(sim, "commercial", 200, name="Busy Source")
+        tgt = control_tenant(sim, "gcch", 5, name="Busy Target")
         pair = make_pair(sim, src, tgt, members=80)
         sim.clock.set_virtual()
         sim.set_traffic({"profile": "scaled", "factor": 100})

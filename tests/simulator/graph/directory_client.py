@@ -6,22 +6,12 @@ import itertools
 import uuid
 from typing import Any
 
-import httpx
-
 from tests.conftest import GraphHttp
 
 EVENTUAL = {"ConsistencyLevel": "eventual"}
 GRAPH_V1 = "https://graph.microsoft.com/v1.0"
 
 _names = itertools.count(1)
-
-
-def seed_tenant(sim: Any, cloud: str = "commercial", users: int = 10, **extra: Any) -> dict[str, Any]:
-    """A fresh tenant made through the control plane (for module-scoped fixtures)."""
-    body = {"cloud": cloud, "users": users, "name": f"Resources {cloud} {uuid.uuid4().hex[:8]}", **extra}
-    r = httpx.post(f"{sim.control_url}/_simulator/tenants", json=body, timeout=120)
-    assert r.status_code == 201, r.text
-    return r.json()
 
 
 def count(graph: GraphHttp, path: str) -> int:

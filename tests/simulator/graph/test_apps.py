@@ -10,15 +10,23 @@ from typing import Any
 import msal
 import pytest
 
-from tests.conftest import GraphHttp, app_of, assert_graph_error, ca_session, msal_token, reader_of
-from tests.simulator.graph.directory_client import ids, new_group_body, seed_tenant, state
+from tests.conftest import (
+    GraphHttp,
+    app_of,
+    assert_graph_error,
+    ca_session,
+    control_tenant,
+    msal_token,
+    reader_of,
+)
+from tests.simulator.graph.directory_client import ids, new_group_body, state
 
 DEFAULT_ACCESS = "00000000-0000-0000-0000-000000000000"
 
 
 @pytest.fixture(scope="module")
 def tenant(ccsync_simulator: Any) -> dict[str, Any]:
-    return seed_tenant(ccsync_simulator, users=5)
+    return control_tenant(ccsync_simulator, users=5)
 
 
 @pytest.fixture(scope="module")

@@ -21,8 +21,8 @@ from simulator.directory.audit import (
 from simulator.graph.message import GraphRequest, GraphResponse, Headers
 from simulator.identity.tokens import Caller
 from simulator.world.spec import ADMIN_PERMISSIONS
-from tests.conftest import GraphHttp, app_of, assert_graph_error, reader_of
-from tests.simulator.graph.directory_client import new_group_body, new_user_body, seed_tenant
+from tests.conftest import GraphHttp, app_of, assert_graph_error, control_tenant, reader_of
+from tests.simulator.graph.directory_client import new_group_body, new_user_body
 
 AUDITS = "/auditLogs/directoryAudits"
 PROVISIONING = "/auditLogs/provisioning"
@@ -36,7 +36,7 @@ CTS_QUERY = (
 
 @pytest.fixture(scope="module")
 def tenant(ccsync_simulator: Any) -> dict[str, Any]:
-    return seed_tenant(ccsync_simulator, users=3)
+    return control_tenant(ccsync_simulator, users=3)
 
 
 @pytest.fixture(scope="module")
@@ -259,7 +259,7 @@ def test_invitation_is_audited_by_invited_users(graph: GraphHttp) -> None:
 def test_cross_tenant_access_changes_are_audited_with_old_and_new_values(
     ccsync_simulator: Any, endpoints: dict[str, Any]
 ) -> None:
-    t = seed_tenant(ccsync_simulator, users=0)
+    t = control_tenant(ccsync_simulator, users=0)
     g = GraphHttp(endpoints, t, app_of(t))
     base = "/policies/crossTenantAccessPolicy"
     partner = str(uuid.uuid4())

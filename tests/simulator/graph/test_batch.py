@@ -10,7 +10,6 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-import httpx
 import pytest
 
 from simulator.clouds import Cloud
@@ -21,20 +20,14 @@ from simulator.graph.resources import batch as batch_resource
 from simulator.graph.resources import users as users_resource
 from simulator.graph.router import GraphRouter, Route
 from simulator.world import seed_tenant
-from tests.conftest import GraphHttp, app_of, assert_graph_error, reader_of
+from tests.conftest import GraphHttp, app_of, assert_graph_error, control_tenant, reader_of
 
 JSON = {"Content-Type": "application/json"}
 
 
 @pytest.fixture(scope="module")
 def tenant(ccsync_simulator: Any) -> dict[str, Any]:
-    r = httpx.post(
-        f"{ccsync_simulator.control_url}/_simulator/tenants",
-        json={"cloud": "commercial", "users": 12, "name": "Batch Ltd"},
-        timeout=60,
-    )
-    assert r.status_code == 201, r.text
-    return r.json()
+    return control_tenant(ccsync_simulator, "commercial", 12, name="Batch Ltd")
 
 
 @pytest.fixture

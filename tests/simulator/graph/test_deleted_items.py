@@ -7,14 +7,13 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import GraphHttp, app_of, assert_graph_error, reader_of
+from tests.conftest import GraphHttp, app_of, assert_graph_error, control_tenant, reader_of
 from tests.simulator.graph.directory_client import (
     count,
     ids,
     new_group_body,
     new_user_body,
     ref,
-    seed_tenant,
     state,
 )
 
@@ -23,7 +22,7 @@ DELETED_USERS = "/directory/deletedItems/microsoft.graph.user"
 
 @pytest.fixture(scope="module")
 def tenant(ccsync_simulator: Any) -> dict[str, Any]:
-    return seed_tenant(ccsync_simulator, users=5)
+    return control_tenant(ccsync_simulator, users=5)
 
 
 @pytest.fixture(scope="module")

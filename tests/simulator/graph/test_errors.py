@@ -11,18 +11,20 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import GraphHttp, app_of, assert_graph_error, msal_token, reader_of, tenant_of
+from tests.conftest import (
+    GraphHttp,
+    app_of,
+    assert_graph_error,
+    control_tenant,
+    msal_token,
+    reader_of,
+    tenant_of,
+)
 
 
 @pytest.fixture(scope="module")
 def tenant(ccsync_simulator: Any) -> dict[str, Any]:
-    r = httpx.post(
-        f"{ccsync_simulator.control_url}/_simulator/tenants",
-        json={"cloud": "commercial", "users": 30, "name": "Errors Ltd"},
-        timeout=60,
-    )
-    assert r.status_code == 201, r.text
-    return r.json()
+    return control_tenant(ccsync_simulator, "commercial", 30, name="Errors Ltd")
 
 
 @pytest.fixture

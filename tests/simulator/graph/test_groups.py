@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import GraphHttp, app_of, assert_graph_error, reader_of
+from tests.conftest import GraphHttp, app_of, assert_graph_error, control_tenant, reader_of
 from tests.simulator.graph.directory_client import (
     EVENTUAL,
     GRAPH_V1,
@@ -16,7 +16,6 @@ from tests.simulator.graph.directory_client import (
     new_group_body,
     new_user_body,
     ref,
-    seed_tenant,
     state,
 )
 
@@ -27,7 +26,7 @@ DUPLICATE_MEMBER = (
 
 @pytest.fixture(scope="module")
 def tenant(ccsync_simulator: Any) -> dict[str, Any]:
-    return seed_tenant(ccsync_simulator, users=30)
+    return control_tenant(ccsync_simulator, users=30)
 
 
 @pytest.fixture(scope="module")

@@ -8,15 +8,15 @@ from urllib.parse import quote
 
 import pytest
 
-from tests.conftest import GraphHttp, app_of, assert_graph_error, reader_of
-from tests.simulator.graph.directory_client import count, seed_tenant
+from tests.conftest import GraphHttp, app_of, assert_graph_error, control_tenant, reader_of
+from tests.simulator.graph.directory_client import count
 
 REDIRECT = "https://myapps.microsoft.com"
 
 
 @pytest.fixture(scope="module")
 def tenant(ccsync_simulator: Any) -> dict[str, Any]:
-    return seed_tenant(ccsync_simulator, users=5)
+    return control_tenant(ccsync_simulator, users=5)
 
 
 @pytest.fixture(scope="module")
@@ -113,7 +113,7 @@ def test_reinvite_returns_the_same_user(graph: GraphHttp) -> None:
 def test_guest_from_another_simulated_tenant_is_external_azure_ad(
     ccsync_simulator: Any, graph: GraphHttp
 ) -> None:
-    home = seed_tenant(ccsync_simulator, users=0)
+    home = control_tenant(ccsync_simulator, users=0)
     address = f"someone@{home['defaultDomain']}"
     inv = invite(graph, address).json()
     guest = user(graph, inv["invitedUser"]["id"])

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import GraphHttp, app_of, assert_graph_error, reader_of
-from tests.simulator.graph.directory_client import EVENTUAL, everything, new_user_body, seed_tenant, state
+from tests.conftest import GraphHttp, app_of, assert_graph_error, control_tenant, reader_of
+from tests.simulator.graph.directory_client import EVENTUAL, everything, new_user_body, state
 
 #: skuId -> skuPartNumber, from Microsoft's licensing reference (graph-protocol.md §6.4).
 REAL_SKUS = {
@@ -28,7 +28,7 @@ P2_PLAN = "eec0eb4f-6444-4f95-aba0-50c24d67f998"
 @pytest.fixture(scope="module")
 def tenant(ccsync_simulator: Any) -> dict[str, Any]:
     # 60 people leave a few free units of each SKU (the seed buys 10 % more than it assigns).
-    return seed_tenant(ccsync_simulator, users=60)
+    return control_tenant(ccsync_simulator, users=60)
 
 
 @pytest.fixture(scope="module")

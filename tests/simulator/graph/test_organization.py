@@ -7,8 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import GraphHttp, app_of, assert_graph_error, reader_of
-from tests.simulator.graph.directory_client import seed_tenant
+from tests.conftest import GraphHttp, app_of, assert_graph_error, control_tenant, reader_of
 
 CLOUD_INSTANCE = {
     "commercial": "microsoftonline.com",
@@ -20,7 +19,7 @@ CLOUD_INSTANCE = {
 
 @pytest.fixture(scope="module")
 def tenant(ccsync_simulator: Any) -> dict[str, Any]:
-    return seed_tenant(ccsync_simulator, users=0)
+    return control_tenant(ccsync_simulator, users=0)
 
 
 @pytest.fixture(scope="module")
@@ -71,7 +70,7 @@ def test_organization_by_id_and_select(graph: GraphHttp, tenant: dict[str, Any])
 
 
 def test_wrong_organization_id_is_404(graph: GraphHttp, ccsync_simulator: Any) -> None:
-    other = seed_tenant(ccsync_simulator, users=0)
+    other = control_tenant(ccsync_simulator, users=0)
     for oid in (str(uuid.uuid4()), other["id"]):
         err = assert_graph_error(graph("GET", f"/organization/{oid}"), 404, "Request_ResourceNotFound")
         assert oid in err["message"]
@@ -84,7 +83,7 @@ def test_reader_can_read_organization(endpoints: dict[str, Any], tenant: dict[st
 
 @pytest.mark.parametrize("cloud", ["gcch", "china"])
 def test_organization_in_other_clouds(ccsync_simulator: Any, endpoints: dict[str, Any], cloud: str) -> None:
-    t = seed_tenant(ccsync_simulator, cloud=cloud, users=0)
+    t = control_tenant(ccsync_simulator, cloud=cloud, users=0)
     graph = GraphHttp(endpoints, t, app_of(t))
     [org] = graph("GET", "/organization").json()["value"]
     assert org["id"] == t["id"]

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import GraphHttp, app_of
+from tests.conftest import GraphHttp, app_of, control_tenant
 
 
 def enumerate_ids(graph: GraphHttp, top: int, on_page: Any = None) -> list[str]:
@@ -29,15 +29,8 @@ def enumerate_ids(graph: GraphHttp, top: int, on_page: Any = None) -> list[str]:
 
 @pytest.fixture(scope="module")
 def big_tenant(ccsync_simulator: Any) -> dict[str, Any]:
-    import httpx
 
-    r = httpx.post(
-        f"{ccsync_simulator.control_url}/_simulator/tenants",
-        json={"cloud": "commercial", "users": 1000, "name": "Paging Co"},
-        timeout=120,
-    )
-    assert r.status_code == 201, r.text
-    return r.json()
+    return control_tenant(ccsync_simulator, "commercial", 1000, name="Paging Co")
 
 
 def test_top_7_and_top_999_give_the_same_set(endpoints: dict[str, Any], big_tenant: dict[str, Any]) -> None:

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import GraphHttp, app_of, assert_graph_error, reader_of
-from tests.simulator.graph.directory_client import seed_tenant, state
+from tests.conftest import GraphHttp, app_of, assert_graph_error, control_tenant, reader_of
+from tests.simulator.graph.directory_client import state
 
 BASE = "/policies/crossTenantAccessPolicy"
 PARTNERS = f"{BASE}/partners"
@@ -31,12 +31,12 @@ FRESH_PARTNER_NULLS = {
 
 @pytest.fixture(scope="module")
 def tenant(ccsync_simulator: Any) -> dict[str, Any]:
-    return seed_tenant(ccsync_simulator, users=0)
+    return control_tenant(ccsync_simulator, users=0)
 
 
 @pytest.fixture(scope="module")
 def gcch_tenant(ccsync_simulator: Any) -> dict[str, Any]:
-    return seed_tenant(ccsync_simulator, cloud="gcch", users=0)
+    return control_tenant(ccsync_simulator, cloud="gcch", users=0)
 
 
 @pytest.fixture(scope="module")
@@ -52,7 +52,7 @@ def reader(endpoints: dict[str, Any], tenant: dict[str, Any]) -> GraphHttp:
 @pytest.fixture
 def fresh(ccsync_simulator: Any, endpoints: dict[str, Any]) -> GraphHttp:
     """Admin Graph of a brand-new commercial tenant, for tests that change the base policy."""
-    t = seed_tenant(ccsync_simulator, users=0)
+    t = control_tenant(ccsync_simulator, users=0)
     return GraphHttp(endpoints, t, app_of(t))
 
 
@@ -252,7 +252,7 @@ def test_partner_in_another_cloud_needs_allowed_cloud_endpoints(
 def test_dod_partner_of_a_gcch_tenant_is_same_cloud_instance(
     ccsync_simulator: Any, endpoints: dict[str, Any], gcch_tenant: dict[str, Any]
 ) -> None:
-    dod = seed_tenant(ccsync_simulator, cloud="dod", users=0)
+    dod = control_tenant(ccsync_simulator, cloud="dod", users=0)
     gov = GraphHttp(endpoints, gcch_tenant, app_of(gcch_tenant))
     assert gov("POST", PARTNERS, json={"tenantId": dod["id"]}).status_code == 201
 

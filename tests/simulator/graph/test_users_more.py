@@ -7,20 +7,19 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import GraphHttp, app_of, assert_graph_error
+from tests.conftest import GraphHttp, app_of, assert_graph_error, control_tenant
 from tests.simulator.graph.directory_client import (
     EVENTUAL,
     ids,
     new_group_body,
     new_user_body,
     ref,
-    seed_tenant,
 )
 
 
 @pytest.fixture(scope="module")
 def tenant(ccsync_simulator: Any) -> dict[str, Any]:
-    return seed_tenant(ccsync_simulator, users=5)
+    return control_tenant(ccsync_simulator, users=5)
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from simulator.testing import running_simulator
-from tests.conftest import GraphHttp
+from tests.conftest import GraphHttp, control_tenant
 
 TEMPLATE = "518e5f48-1fc8-4c48-9387-9fdf28b0dfe7"
 INSTANCE = {
@@ -76,13 +76,7 @@ def make_setup(
     start: bool = True,
 ) -> Setup:
     def tenant(cloud: str, n: int, name: str) -> dict[str, Any]:
-        r = httpx.post(
-            f"{sim.control_url}/_simulator/tenants",
-            json={"cloud": cloud, "users": n, "name": name},
-            timeout=60,
-        )
-        assert r.status_code == 201, r.text
-        return r.json()
+        return control_tenant(sim, cloud, n, name=name)
 
     source = tenant(source_cloud, users, f"Source {source_cloud}")
     target = tenant(target_cloud, 5, f"Target {target_cloud}")

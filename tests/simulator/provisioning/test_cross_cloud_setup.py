@@ -14,6 +14,7 @@ from msgraph.generated.models.o_data_errors.o_data_error import ODataError
 from msgraph.generated.users.users_request_builder import UsersRequestBuilder
 
 from simulator.testing import running_simulator
+from tests.conftest import control_tenant
 from tests.simulator.graph.test_msgraph_sdk import graph_client
 from tests.simulator.provisioning.sdk_setup import configure_source, configure_target
 
@@ -27,13 +28,7 @@ def sim() -> Any:
 
 
 def tenant(sim: Any, cloud: str, users: int, name: str) -> dict[str, Any]:
-    r = httpx.post(
-        f"{sim.control_url}/_simulator/tenants",
-        json={"cloud": cloud, "users": users, "name": name},
-        timeout=60,
-    )
-    assert r.status_code == 201, r.text
-    return r.json()
+    return control_tenant(sim, cloud, users, name=name)
 
 
 def admin(t: dict[str, Any]) -> dict[str, Any]:
