@@ -91,15 +91,17 @@ class Simulator:
 
     # -- world ---------------------------------------------------------------------------
 
-    def load_world(self) -> None:
-        """Populate the store from the world file (or the default world) with the configured seed."""
+    def load_world(self, spec: Any = None, seed: int | None = None) -> None:
+        """Populate the store from ``spec`` (else the world file, or the default world) with ``seed``
+        (else the configured one)."""
         from simulator.world import build_world, default_world, load_world
 
-        spec = load_world(self.config.world) if self.config.world else default_world()
+        if spec is None:
+            spec = load_world(self.config.world) if self.config.world else default_world()
         self._world_spec = spec
         with self.store.lock:
             self.store.reset()
-            build_world(self.store, spec, self.config.seed)
+            build_world(self.store, spec, self.config.seed if seed is None else seed)
             self.store.commit()
         self.traffic.reset()
         self.set_traffic(self._traffic_profile(spec.traffic))
@@ -144,16 +146,21 @@ class Simulator:
         self.load_world()
         return "built"
 
-    def reset(self, *, empty: bool = False) -> None:
-        """Back to the world as started (or to no tenants at all)."""
+    def reset(self, *, empty: bool = False, seed: int | None = None, world: Any = None) -> None:
+        """Back to the world as started (or to no tenants at all): directory, real clock, traffic
+        profile, chaos, canned faults, counters, provisioning jobs and logs.
+
+        ``seed`` and ``world`` (a ``WorldSpec``) replace the started ones for this reset only.
+        """
         self.provisioning.reset()
         self.store.audit.clear()  # seeded tenants come back with the same ids: their logs must not
+        self.clock.set_real()  # a test that went virtual must not leak its time into the next one
         if empty:
             self.store.reset()
             self.traffic.reset()
             self.set_traffic(self._traffic_profile(self._world_spec.traffic if self._world_spec else None))
         else:
-            self.load_world()
+            self.load_world(world, seed)
 
     # -- servers -------------------------------------------------------------------------
 

@@ -63,6 +63,14 @@ def _free_domain(sim: Simulator, name: str, cloud: Cloud) -> str:
     return candidate
 
 
+def _mapping(body: dict[str, Any], key: str) -> dict[str, Any] | None:
+    """An optional object in a request body (world-file syntax), or a 400 naming the key."""
+    value = body.get(key)
+    if value is not None and not isinstance(value, dict):
+        raise ControlError(400, "BadRequest", f'\'{key}\' must be an object such as {{"P1": "100%"}}.')
+    return value
+
+
 def create_control_app(sim: Simulator) -> Flask:
     app = Flask("ccsync-control")
     app.config["MAX_CONTENT_LENGTH"] = 512 * 1024 * 1024
@@ -73,8 +81,21 @@ def create_control_app(sim: Simulator) -> Flask:
 
     @app.post("/_simulator/reset")
     def reset() -> Response:
+        from simulator.world import WorldError, parse_world
+
         body = _body()
-        sim.reset(empty=bool(body.get("empty", False)))
+        seed = body.get("seed")
+        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
+            raise ControlError(400, "BadRequest", "'seed' must be an integer.")
+        world = body.get("world")
+        if world is not None:
+            if not isinstance(world, str):
+                raise ControlError(400, "BadRequest", "'world' must be the world file's YAML text.")
+            try:
+                world = parse_world(world, "the reset request's world")
+            except WorldError as exc:
+                raise ControlError(400, "BadRequest", str(exc)) from None
+        sim.reset(empty=bool(body.get("empty", False)), seed=seed, world=world)
         sim.store.commit()
         sim.refresh_endpoints_file()
         return _json(200, {"tenants": len(sim.store.tenants)})
@@ -118,6 +139,7 @@ def create_control_app(sim: Simulator) -> Flask:
                 seed=seed,
                 domain=domain,
                 tenant_id=body.get("id"),
+                licences=_mapping(body, "licences"),
             )
         except (WorldError, ValueError) as exc:
             raise ControlError(409 if "already" in str(exc) else 400, "BadRequest", str(exc)) from None

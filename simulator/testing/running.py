@@ -1,17 +1,13 @@
-"""Start the simulator for tests: a context manager and a pytest fixture, free ports, threads.
-
-from simulator.testing import running_simulator
-
-with running_simulator(seed=7) as sim:
-    doc = sim.endpoints()      # the endpoints document (login / graph URLs, CA bundle, tenants)
-"""
+"""Start the simulator inside the test process: free loopback ports, server threads, a temporary dir."""
 
 from __future__ import annotations
 
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from simulator.runtime import Simulator, SimulatorConfig
 
@@ -24,10 +20,14 @@ def running_simulator(
     data_dir: Path | str | None = None,
     empty: bool = False,
     durable: bool = False,
+    traffic: str | dict[str, Any] | None = None,
+    virtual_clock: bool | datetime = False,
 ) -> Iterator[Simulator]:
     """A started simulator on free loopback ports; stopped on exit. ``empty`` skips the world.
 
-    ``durable`` keeps the state in ``data_dir/state.db`` (and restores it when already there).
+    ``durable`` keeps the state in ``data_dir/state.db`` (and restores it when already there);
+    ``traffic`` is a throttling profile (``"scaled"``, ``{"profile": "scaled", "factor": 50}``, ...);
+    ``virtual_clock`` freezes the clock (at the given time, or now) so only advances move it.
     """
     with tempfile.TemporaryDirectory(prefix="ccsync-test-") as tmp:
         config = SimulatorConfig(
@@ -42,20 +42,10 @@ def running_simulator(
             sim.open_state()
         sim.start()
         try:
+            if traffic is not None:
+                sim.set_traffic(traffic)
+            if virtual_clock:
+                sim.clock.set_virtual(None if virtual_clock is True else virtual_clock)
             yield sim
         finally:
             sim.stop()
-
-
-def ccsync_simulator_fixture() -> Iterator[Simulator]:
-    """Body of the ``ccsync_simulator`` pytest fixture (session scope; one per xdist worker)."""
-    with running_simulator() as sim:
-        yield sim
-
-
-try:  # registered when pytest loads this module as a plugin (``-p simulator.testing``)
-    import pytest
-
-    ccsync_simulator = pytest.fixture(scope="session")(ccsync_simulator_fixture)
-except ImportError:  # pragma: no cover - pytest is a dev dependency
-    pass
