@@ -66,6 +66,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_sync_parser(sub)
     add_service_parsers(sub)
+    from simulator.cli_env import add_parser as add_env_parser
+
+    add_env_parser(sub)
     d = sub.add_parser("demo", help="the main job: start the simulator and exercise it with real clients")
     d.add_argument("--seed", type=int, default=42)
     return parser
@@ -85,6 +88,10 @@ def main(argv: list[str] | None = None) -> int:
         from syncengine.cli import main as sync_main
 
         return sync_main(args, console)
+    if args.command == "env":
+        from simulator.cli_env import run as run_env
+
+        return run_env(args, console)
     if args.command == "demo":
         from simulator.demo import run_demo
 
