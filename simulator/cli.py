@@ -10,7 +10,6 @@ import threading
 from pathlib import Path
 
 from rich.console import Console
-from rich.table import Table
 
 
 def _up_parser(sub: argparse._SubParsersAction) -> None:
@@ -43,6 +42,9 @@ def _up_parser(sub: argparse._SubParsersAction) -> None:
         help="with --traffic scaled: divide every budget by N (default 100)",
     )
     p.add_argument("--quiet", action="store_true", help="print only the endpoints file path")
+    p.add_argument(
+        "--json", action="store_true", help="print the endpoints document as JSON (then run until stopped)"
+    )
 
 
 def _positive_number(text: str) -> float:
@@ -70,7 +72,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_env_parser(sub)
     d = sub.add_parser("demo", help="the main job: start the simulator and exercise it with real clients")
-    d.add_argument("--seed", type=int, default=42)
+    d.add_argument("--seed", type=int, default=42, help="seed for the generated world (default 42)")
+    d.add_argument("--json", action="store_true", help="print the cycle reports as JSON instead of the story")
     return parser
 
 
@@ -95,15 +98,17 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "demo":
         from simulator.demo import run_demo
 
-        return run_demo(console, seed=args.seed)
+        return run_demo(console, seed=args.seed, as_json=args.json)
     return 2
 
 
 def cmd_up(args: argparse.Namespace, console: Console) -> int:
     from simulator.directory.journal import JournalError
+    from simulator.endpoints_view import render_endpoints
     from simulator.runtime import Simulator, SimulatorConfig
     from simulator.traffic import TrafficConfigError
     from simulator.world import WorldError
+    from syncengine.cli_layout import print_json
 
     if args.port_base and not 1024 <= args.port_base <= 65535 - 8:
         console.print(
@@ -138,7 +143,9 @@ def cmd_up(args: argparse.Namespace, console: Console) -> int:
         )
         return 1
     if args.quiet:
-        console.print(str(sim.data_dir / "endpoints.json"))
+        console.print(str(sim.data_dir / "endpoints.json"), soft_wrap=True)
+    elif args.json:
+        print_json(console, doc)
     else:
         render_endpoints(console, doc, sim.data_dir / "endpoints.json")
         if opened == "restored":
@@ -155,33 +162,6 @@ def cmd_up(args: argparse.Namespace, console: Console) -> int:
     finally:
         sim.stop()
     return 0
-
-
-def render_endpoints(console: Console, doc: dict, path: Path) -> None:
-    """The ``ccsync up`` printout: endpoints, CA bundle, every tenant's apps."""
-    t = Table(title="ccsync simulator endpoints", show_lines=False)
-    for col in ("cloud", "login authority", "graph root", "real hosts"):
-        t.add_column(col)
-    for name, c in doc["clouds"].items():
-        t.add_row(name, c["login"], c["graph"], f"{c['login_host']} / {c['graph_host']}")
-    console.print(t)
-    console.print(f"control plane: {doc['control']}/_simulator/   CA bundle: {doc['ca_bundle']}")
-    console.print(f"endpoints document: {path}")
-    ts = Table(title="tenants and app credentials")
-    for col in ("tenant", "cloud", "tenant id", "app", "client id", "client secret"):
-        ts.add_column(col, overflow="fold")
-    for tenant in doc["tenants"]:
-        for i, app in enumerate(tenant["apps"]):
-            ts.add_row(
-                f"{tenant['displayName']} ({tenant['defaultDomain']})" if i == 0 else "",
-                f"{tenant['cloud']}/{tenant['flavor']}" if i == 0 else "",
-                tenant["id"] if i == 0 else "",
-                app["displayName"],
-                app["clientId"],
-                app["clientSecret"],
-            )
-    console.print(ts)
-    console.print("Ctrl-C stops the simulator.")
 
 
 if __name__ == "__main__":

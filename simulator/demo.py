@@ -9,17 +9,18 @@ with msal and httpx, exactly as it would to the real clouds.
 
 from __future__ import annotations
 
+import io
 import tempfile
 import uuid
 from pathlib import Path
 from typing import Any
 
 from rich.console import Console
-from rich.table import Table
 
 from simulator.testing import running_simulator
 from syncengine import mapping
 from syncengine.backend import Identity
+from syncengine.cli_layout import line, print_json, vertical_table
 from syncengine.client import GraphClient
 from syncengine.cycle import Cycle, CycleResult
 from syncengine.http_backend import HttpGraph
@@ -35,50 +36,54 @@ def _admin(tenant: dict[str, Any]) -> Identity:
     return Identity(tenant["cloud"], tenant["id"], app["clientId"])
 
 
+#: The rows of the cycle summary: a label and how to read it from a cycle report.
+_SUMMARY_ROWS: tuple[tuple[str, Any], ...] = (
+    ("cycle", lambda rep: rep.kind),
+    ("state", lambda rep: rep.state),
+    ("created", lambda rep: rep.actions.get("create", 0)),
+    ("updated", lambda rep: rep.actions.get("update", 0)),
+    ("disabled", lambda rep: rep.actions.get("disable", 0)),
+    ("deleted", lambda rep: rep.actions.get("delete", 0)),
+    ("skipped", lambda rep: rep.statuses.get("skipped", 0)),
+    ("failed", lambda rep: rep.statuses.get("failure", 0)),
+    ("Graph calls", lambda rep: rep.requests),
+)
+
+
 def _summary(console: Console, title: str, results: list[tuple[str, CycleResult]]) -> None:
-    table = Table(title=title)
-    for col in (
-        "job",
-        "cycle",
-        "state",
-        "created",
-        "updated",
-        "disabled",
-        "deleted",
-        "skipped",
-        "failed",
-        "Graph calls",
-    ):
-        table.add_column(col)
-    for name, r in results:
-        rep = r.report
-        table.add_row(
-            name,
-            rep.kind,
-            rep.state,
-            str(rep.actions.get("create", 0)),
-            str(rep.actions.get("update", 0)),
-            str(rep.actions.get("disable", 0)),
-            str(rep.actions.get("delete", 0)),
-            str(rep.statuses.get("skipped", 0)),
-            str(rep.statuses.get("failure", 0)),
-            str(rep.requests),
-        )
-    console.print(table)
+    """One column per job, one row per figure: two jobs fit 80 columns with their whole names."""
+    names = [label for label, _ in _SUMMARY_ROWS]
+    records = [(name, [read(r.report) for _, read in _SUMMARY_ROWS]) for name, r in results]
+    console.print(vertical_table(title, names, records))
 
 
-def run_demo(console: Console, *, seed: int = 42) -> int:
-    """Start the default world, configure two cross-cloud jobs, run two cycles, explain the outcome."""
+def run_demo(console: Console, *, seed: int = 42, as_json: bool = False) -> int:
+    """Start the default world, configure two cross-cloud jobs, run two cycles, explain the outcome.
+
+    ``as_json``: print only the cycle reports and the story's outcomes as one JSON document.
+    """
+    if not as_json:
+        return _run(console, seed)
+    results: dict[str, Any] = {}
+    code = _run(Console(file=io.StringIO(), width=80), seed, results)
+    print_json(console, results)
+    return code
+
+
+def _run(console: Console, seed: int, results: dict[str, Any] | None = None) -> int:
     with running_simulator(seed=seed) as sim, tempfile.TemporaryDirectory(prefix="ccsync-demo-") as tmp:
         doc = sim.endpoints()
-        console.print(
-            f"[bold]ccsync[/bold]: simulator up with {len(doc['tenants'])} tenants in 4 clouds (CA {doc['ca_bundle']})"
-        )
+        console.print(f"[bold]ccsync[/bold]: simulator up with {len(doc['tenants'])} tenants in 4 clouds")
+        line(console, f"  CA bundle: {doc['ca_bundle']}")
         backend = HttpGraph.for_simulator(doc)
         source_t = next(t for t in doc["tenants"] if t["flavor"] == "commercial")
         src = GraphClient(backend, _admin(source_t))
         group = src.get("/groups", {"$filter": f"displayName eq '{SCOPE_GROUP}'"})["value"][0]
         cycles: list[tuple[str, Cycle]] = []
+
+        def say(text: str) -> None:
+            line(console, f"  {text}")  # whole ids: never broken across lines
+
         for cloud in ("gcch", "china"):
             target_t = next(t for t in doc["tenants"] if t["cloud"] == cloud)
             tgt = GraphClient(backend, _admin(target_t))
@@ -86,11 +91,9 @@ def run_demo(console: Console, *, seed: int = 42) -> int:
                 f"\n[bold]Configure {source_t['displayName']} → {target_t['displayName']}[/bold] ({cloud})"
             )
             pair = PairSetup(source_t["id"], target_t["id"], "commercial", cloud)
-            configure_target(tgt, pair, lambda line: console.print(f"  {line}"))
-            configure_source(src, pair, lambda line: console.print(f"  {line}"))
-            sp = create_sync_app(
-                src, f"Sync to {target_t['displayName']}", lambda line: console.print(f"  {line}")
-            )
+            configure_target(tgt, pair, say)
+            configure_source(src, pair, say)
+            sp = create_sync_app(src, f"Sync to {target_t['displayName']}", say)
             assign(src, sp, group["id"])
             console.print(f"  source: assigned group '{SCOPE_GROUP}' to the configuration")
             job = JobConfig(
@@ -155,10 +158,11 @@ def run_demo(console: Console, *, seed: int = 42) -> int:
         }
         console.print("\n[bold]In the source:[/bold]")
         for m in (hire, changed, disabled, leaver, unlicensed):
-            console.print(f"  {m['displayName']}: {story[m['id']]}")
+            line(console, f"  {m['displayName']}: {story[m['id']]}")
 
         second = [(name, c.run()) for name, c in cycles]
         _summary(console, "incremental cycles", second)
+        outcomes: list[dict[str, Any]] = []
         for name, r in second:
             console.print(f"\n[bold]{name}[/bold]: what happened and why")
             for rec in r.records:
@@ -166,12 +170,26 @@ def run_demo(console: Console, *, seed: int = 42) -> int:
                 if sid not in story:
                     continue
                 last = rec["provisioningSteps"][-1]
+                outcomes.append(
+                    {
+                        "job": name,
+                        "user": rec["sourceIdentity"]["displayName"],
+                        "change": story[sid],
+                        "action": rec["provisioningAction"],
+                        "status": rec["provisioningStatusInfo"]["status"],
+                        "why": last["description"],
+                    }
+                )
                 console.print(
                     f"  {rec['sourceIdentity']['displayName']}: [cyan]{rec['provisioningAction']}[/cyan] ({rec['provisioningStatusInfo']['status']}) — {last['description']}"
                 )
             if r.report.licence_warning:
                 console.print(f"  [yellow]licence warning[/yellow]: {r.report.licence_warning}")
         backend.close()
+        if results is not None:
+            results["initial"] = [{"job": n, **r.report.to_dict()} for n, r in first]
+            results["incremental"] = [{"job": n, **r.report.to_dict()} for n, r in second]
+            results["story"] = outcomes
         failed = [n for n, r in first + second if r.report.state == "Failed"]
         if failed:
             console.print(f"[red]cycles failed: {failed}[/red]")
