@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 from typing import Any
 
 from rich.console import Console
-from rich.table import Table
+from rich.markup import escape
 
+from syncengine.cli_layout import fields, heading, line, print_json, prose, table
 from syncengine.client import GraphClient
 from syncengine.clock import RealClock
 from syncengine.config import ConfigError, LoadedJob, endpoints_document, load_job
@@ -40,11 +40,25 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
             v.add_argument(
                 "--force-deletes", action="store_true", help="release deletes held by the deletion threshold"
             )
-        if verb in ("run", "plan"):
-            v.add_argument("--json", action="store_true", help="print the cycle report as JSON")
+        v.add_argument("--json", action="store_true", help=_JSON_HELP[verb])
+    from syncengine.cli_init import add_parser as add_init_parser
+
+    add_init_parser(verbs)
+
+
+_JSON_HELP = {
+    "validate": "print the checks' outcome as JSON",
+    "plan": "print the cycle report as JSON",
+    "run": "print each cycle report as JSON",
+    "status": "print the job's state as JSON",
+}
 
 
 def main(args: argparse.Namespace, console: Console) -> int:
+    if args.verb == "init":
+        from syncengine.cli_init import run as run_init
+
+        return run_init(args, console)
     try:
         loaded = load_job(args.config)
     except ConfigError as exc:
@@ -88,13 +102,32 @@ def _validate(
     from syncengine import preflight
 
     job = loaded.job
-    console.print(
-        f"job [bold]{job.name}[/bold]: {job.source.cloud} {job.source.tenant_id} → {job.target.cloud} {job.target.tenant_id}"
-    )
     failures = preflight.run_preflight(job, source, target)  # a refused cloud pair comes alone, first
+    if args.json:
+        print_json(
+            console,
+            {
+                "job": job.name,
+                "ok": not failures,
+                "failures": [
+                    {"code": f.code, "side": f.side, "message": f.message, "fix": f.fix} for f in failures
+                ],
+            },
+        )
+        return 1 if failures else 0
+    heading(console, f"job {job.name}")
+    fields(
+        console,
+        [
+            ("source", f"{job.source.cloud} {job.source.tenant_id}"),
+            ("target", f"{job.target.cloud} {job.target.tenant_id}"),
+        ],
+    )
     if failures:
         for f in failures:
-            console.print(f"[red]✗ {f.code}[/red] ({f.side}): {f.message}\n  fix: {f.fix}")
+            console.print(f"[red]✗ {escape(f.code)}[/red] ({escape(f.side)})")
+            prose(console, f.message)
+            prose(console, f"fix: {f.fix}")
         return 1
     console.print(
         "[green]✓ cloud pair, cross-tenant access policies and automatic redemption are in place[/green]"
@@ -141,29 +174,47 @@ def _status(
     target: GraphClient,
     state: EngineState,
 ) -> int:
-    t = Table(title=f"job {loaded.job.name}")
-    t.add_column("what")
-    t.add_column("value")
-    t.add_row("linked users", str(state.count_shadows("linked")))
-    t.add_row("deprovisioned", str(state.count_shadows("deprovisioned")))
-    t.add_row("escrows", str(len(state.escrows())))
-    t.add_row("held deletes", str(len(state.staged())))
+    summary = {
+        "job": loaded.job.name,
+        "linked": state.count_shadows("linked"),
+        "deprovisioned": state.count_shadows("deprovisioned"),
+        "escrows": len(state.escrows()),
+        "heldDeletes": len(state.staged()),
+        "watermark": bool(state.watermark),
+        "cycles": [
+            {
+                "began": c["began"],
+                "kind": c["kind"],
+                **{k: (c["report"] or {}).get(k) for k in ("state", "actions")},
+            }
+            for c in state.cycles(5)
+        ],
+    }
+    if args.json:
+        print_json(console, summary)
+        return 0
+    t = table(f"job {loaded.job.name}", ("what", "value"))
+    t.add_row("linked users", str(summary["linked"]))
+    t.add_row("deprovisioned", str(summary["deprovisioned"]))
+    t.add_row("escrows", str(summary["escrows"]))
+    t.add_row("held deletes", str(summary["heldDeletes"]))
     t.add_row("watermark", "set" if state.watermark else "none (next cycle is initial)")
     console.print(t)
-    for c in state.cycles(5):
-        r = c["report"] or {}
-        console.print(f"{c['began']} {c['kind']:<11} {r.get('state', 'running')}: {r.get('actions', {})}")
+    if summary["cycles"]:
+        heading(console, "recent cycles")
+    for c in summary["cycles"]:
+        actions = ", ".join(f"{k} {v}" for k, v in sorted((c["actions"] or {}).items())) or "no changes"
+        line(console, f"  {c['began']}  {c['kind']}  {c['state'] or 'running'}")
+        prose(console, actions)
     return 0
 
 
 def _render(console: Console, result: Any, as_json: bool, *, title: str) -> int:
     report = result.report
     if as_json:
-        console.print_json(json.dumps(report.to_dict()))
+        print_json(console, report.to_dict())
     else:
-        t = Table(title=f"{title}: {report.kind} cycle, {report.state}")
-        t.add_column("action")
-        t.add_column("count", justify="right")
+        t = table(f"{title}: {report.kind} cycle, {report.state}", ("action", "count"), right=("count",))
         for action, n in sorted(report.actions.items()):
             t.add_row(action, str(n))
         console.print(t)

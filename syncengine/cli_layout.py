@@ -14,7 +14,9 @@ from typing import Any
 
 from rich.console import Console
 from rich.markup import escape
+from rich.padding import Padding
 from rich.table import Table
+from rich.text import Text
 
 
 def print_json(console: Console, doc: Any) -> None:
@@ -23,10 +25,25 @@ def print_json(console: Console, doc: Any) -> None:
 
 
 def line(console: Console, text: str, *, style: str | None = None) -> None:
-    """Prose wrapped between words; a word wider than the terminal (a long path or URL) is never
-    split: the line is then left to the terminal to wrap (no markup is read from ``text``)."""
-    whole = any(len(word) > console.width for word in text.split())
-    console.print(escape(text), style=style, soft_wrap=whole, highlight=False)
+    """Prose wrapped between words (no markup is read from ``text``). A word that cannot fit beside
+    the indent (an id, URL or path longer than the terminal) goes whole on a line of its own."""
+    indent = text[: len(text) - len(text.lstrip())]
+    room = console.width - len(indent)
+    words = text.split()
+    if all(len(w) <= room for w in words):
+        console.print(escape(text), style=style, highlight=False)
+        return
+    pending: list[str] = []
+    for word in words:
+        if len(word) <= room:
+            pending.append(word)
+            continue
+        if pending:
+            console.print(escape(indent + " ".join(pending)), style=style, highlight=False)
+            pending = []
+        console.print(escape(indent + word), style=style, soft_wrap=True, highlight=False)
+    if pending:
+        console.print(escape(indent + " ".join(pending)), style=style, highlight=False)
 
 
 def fields(console: Console, rows: Iterable[tuple[str, Any]], *, indent: int = 2) -> None:
@@ -44,6 +61,11 @@ def fields(console: Console, rows: Iterable[tuple[str, Any]], *, indent: int = 2
         else:
             console.print(escape(f"{pad}{name}"), soft_wrap=True, highlight=False)
             console.print(escape(f"{pad}  {value}"), soft_wrap=True, highlight=False)
+
+
+def prose(console: Console, text: str, *, indent: int = 4, style: str | None = None) -> None:
+    """A paragraph wrapped between words inside an indent (a reason, a warning)."""
+    console.print(Padding(Text(text, style=style or ""), (0, 0, 0, indent)))
 
 
 def heading(console: Console, text: str) -> None:

@@ -7,14 +7,13 @@ against real tenants (``--config job.toml``: the job file's apps and secrets).
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 from typing import Any
 
 from rich.console import Console
-from rich.table import Table
 
 from syncengine.backend import Identity
+from syncengine.cli_layout import fields, heading, line, print_json, prose
 from syncengine.client import GraphClient
 from syncengine.config import ConfigError, endpoints_document, load_job
 from syncengine.errors import GraphApiError, TokenError
@@ -27,21 +26,46 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
         "setup", help="configure cross-tenant/cross-cloud synchronization for a pair of tenants"
     )
     _where(s)
-    s.add_argument("--group", default="Cross-cloud sync users", help="the source group to assign (scope)")
+    s.add_argument(
+        "--group",
+        default="Cross-cloud sync users",
+        help="the source group to assign (scope; default 'Cross-cloud sync users')",
+    )
     s.add_argument("--sync-all", action="store_true", help="scope: every internal member (SyncAll)")
     s.add_argument("--deletion-threshold", type=int, help="accidental-deletion threshold (off by default)")
     s.add_argument("--no-start", action="store_true", help="configure but do not start the job")
-    lg = sub.add_parser("logs", help="show a tenant's provisioning logs as a table")
+    s.add_argument("--json", action="store_true", help="print the steps and the ids as JSON")
+    lg = sub.add_parser("logs", help="show a tenant's provisioning logs, newest first")
     _where(lg)
-    lg.add_argument("--service-principal", help="only this configuration (service principal id)")
-    lg.add_argument("--top", type=int, default=50)
-    lg.add_argument("--json", action="store_true")
+    lg.add_argument("--service-principal", help="only this configuration (service principal id or name)")
+    lg.add_argument(
+        "--action", choices=ACTIONS, help="only this provisioningAction (create, update, delete, ...)"
+    )
+    lg.add_argument(
+        "--status", choices=STATUSES, help="only this status (success, failure, skipped, warning)"
+    )
+    lg.add_argument(
+        "--identity", help="only records whose source or target user has this id, or a name containing it"
+    )
+    lg.add_argument("--top", type=int, default=50, help="at most this many records (default 50)")
+    lg.add_argument("--json", action="store_true", help="print the records as Graph returns them (JSON)")
+
+
+#: Values of ``provisioningAction`` and ``provisioningStatusInfo/status`` (provisioningObjectSummary).
+ACTIONS = ("create", "update", "delete", "disable", "stagedDelete", "other")
+STATUSES = ("success", "failure", "skipped", "warning")
+DEFAULT_ENDPOINTS = Path(".ccsync/endpoints.json")
 
 
 def _where(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--endpoints", type=Path, help="a running simulator's endpoints.json")
-    p.add_argument("--source", help="source tenant id or domain (with --endpoints)")
-    p.add_argument("--target", help="target tenant id or domain (with --endpoints)")
+    p.add_argument(
+        "--endpoints",
+        type=Path,
+        default=DEFAULT_ENDPOINTS,
+        help=f"a running simulator's endpoints.json (default {DEFAULT_ENDPOINTS})",
+    )
+    p.add_argument("--source", help="source tenant id, domain or display name (simulator)")
+    p.add_argument("--target", help="target tenant id, domain or display name (simulator)")
     p.add_argument("--config", type=Path, help="a job file (real tenants): its apps and secrets are used")
 
 
@@ -64,8 +88,11 @@ def _clients(
             {"id": tgt.tenant_id, "cloud": tgt.cloud, "displayName": tgt.tenant_id},
             backend,
         )
-    if not args.endpoints or not args.source:
-        raise ConfigError("give --endpoints with --source (and --target), or --config job.toml")
+    if not args.source:
+        raise ConfigError(
+            f"give --source (and --target) of the simulator in --endpoints (default {DEFAULT_ENDPOINTS}), "
+            "or --config job.toml"
+        )
     doc = endpoints_document(args.endpoints)
 
     def find(key: str | None) -> dict[str, Any]:
@@ -112,44 +139,90 @@ def _setup(
         console.print("[red]--target is required[/red]")
         return 2
     pair = PairSetup(source["id"], target["id"], source["cloud"], target["cloud"])
-    console.print(
-        f"[bold]{source['displayName']} ({source['cloud']}) → {target['displayName']} ({target['cloud']})[/bold]"
-    )
-    configure_target(tgt, pair, lambda line: console.print(f"  {line}"))
-    configure_source(src, pair, lambda line: console.print(f"  {line}"))
+    steps: list[str] = []
+
+    def say(text: str) -> None:
+        steps.append(text)
+        if not args.json:
+            line(console, f"  {text}")
+
+    if not args.json:
+        heading(
+            console,
+            f"{source['displayName']} ({source['cloud']}) → {target['displayName']} ({target['cloud']})",
+        )
+    configure_target(tgt, pair, say)
+    configure_source(src, pair, say)
     cfg = configure_service(
         src, pair, name=f"Sync to {target['displayName']}", scope_group=args.group, sync_all=args.sync_all,
-        deletion_threshold=args.deletion_threshold, start=not args.no_start, say=lambda line: console.print(f"  {line}"),
+        deletion_threshold=args.deletion_threshold, start=not args.no_start, say=say,
     )  # fmt: skip
-    console.print(f"configuration {cfg.service_principal_id}, job {cfg.job_id}")
+    if args.json:
+        print_json(
+            console,
+            {
+                "source": {k: source[k] for k in ("id", "cloud", "displayName")},
+                "target": {k: target[k] for k in ("id", "cloud", "displayName")},
+                "servicePrincipalId": cfg.service_principal_id,
+                "jobId": cfg.job_id,
+                "steps": steps,
+            },
+        )
+    else:
+        fields(console, [("configuration", cfg.service_principal_id), ("job", cfg.job_id)], indent=0)
     return 0
 
 
 def _logs(args: argparse.Namespace, console: Console, src: GraphClient) -> int:
     query: dict[str, str] = {"$top": str(args.top), "$orderby": "activityDateTime desc"}
+    filters = []
     if args.service_principal:
-        sp = args.service_principal.lower()
-        query["$filter"] = (
+        sp = _literal(args.service_principal.lower())
+        filters.append(
             f"(contains(tolower(servicePrincipal/id), '{sp}') or contains(tolower(servicePrincipal/displayName), '{sp}'))"
         )
+    if args.action:
+        filters.append(f"provisioningAction eq '{args.action}'")
+    if args.status:
+        filters.append(f"provisioningStatusInfo/status eq '{args.status}'")
+    if args.identity:
+        who = _literal(args.identity)
+        filters.append(
+            f"(sourceIdentity/id eq '{who}' or targetIdentity/id eq '{who}' or "
+            f"contains(sourceIdentity/displayName, '{who}') or contains(targetIdentity/displayName, '{who}'))"
+        )
+    if filters:
+        query["$filter"] = " and ".join(filters)
     records = src.get("/auditLogs/provisioning", query).get("value", [])
     if args.json:
-        console.print_json(json.dumps(records))
+        print_json(console, records)
         return 0
-    t = Table(title=f"provisioning logs ({len(records)})")
-    for col in ("time", "action", "status", "source", "target", "reason"):
-        t.add_column(col, overflow="fold")
+    render_logs(console, records)
+    return 0
+
+
+def _literal(text: str) -> str:
+    """A value inside an OData string literal (a quote is doubled)."""
+    return text.replace("'", "''")
+
+
+def render_logs(console: Console, records: list[dict[str, Any]]) -> None:
+    """One block per record: time, action and status, then the identities and the reason, whole."""
+    heading(console, f"provisioning logs ({len(records)}, newest first)")
     for r in records:
+        status = r["provisioningStatusInfo"]["status"]
         err = r["provisioningStatusInfo"].get("errorInformation") or {}
         steps = r.get("provisioningSteps") or []
         reason = err.get("reason") or (steps[-1]["description"] if steps else "")
-        t.add_row(
-            r["activityDateTime"],
-            r["provisioningAction"],
-            r["provisioningStatusInfo"]["status"],
-            r["sourceIdentity"]["displayName"],
-            r["targetIdentity"].get("id") or "",
-            reason,
+        colour = {"failure": "red", "warning": "yellow", "skipped": "dim"}.get(status)
+        line(console, f"{r['activityDateTime']}  {r['provisioningAction']}  {status}", style=colour)
+        source, target = r["sourceIdentity"], r["targetIdentity"]
+        fields(
+            console,
+            [
+                ("source", f"{source.get('displayName') or ''} {source.get('id') or ''}".strip()),
+                ("target", f"{target.get('displayName') or ''} {target.get('id') or ''}".strip() or "-"),
+            ],
         )
-    console.print(t)
-    return 0
+        if reason:
+            prose(console, reason)
