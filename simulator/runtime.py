@@ -88,6 +88,7 @@ class Simulator:
         self.control_url = ""
         self.ca_bundle: Path | None = None
         self._world_spec: Any = None
+        self._people: Any = None
 
     # -- world ---------------------------------------------------------------------------
 
@@ -95,13 +96,16 @@ class Simulator:
         """Populate the store from ``spec`` (else the world file, or the default world) with ``seed``
         (else the configured one)."""
         from simulator.world import build_world, default_world, load_world
+        from simulator.world.build import PeopleCache
 
         if spec is None:
             spec = load_world(self.config.world) if self.config.world else default_world()
         self._world_spec = spec
         with self.store.lock:
             self.store.reset()
-            build_world(self.store, spec, self.config.seed if seed is None else seed)
+            if self._people is None:
+                self._people = PeopleCache()  # kept: every reset rebuilds the same locales
+            build_world(self.store, spec, self.config.seed if seed is None else seed, people=self._people)
             self.store.commit()
         self.traffic.reset()
         self.set_traffic(self._traffic_profile(spec.traffic))

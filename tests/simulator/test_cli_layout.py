@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import argparse
 import io
 import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -184,3 +186,35 @@ def test_logs_filter_by_action_status_and_identity(
     assert theirs and {r["sourceIdentity"]["id"] for r in theirs} == {someone["id"]}
     assert skipped and {r["provisioningStatusInfo"]["status"] for r in skipped} == {"skipped"}
     assert_fits(out, [r["sourceIdentity"]["id"] for r in newest] + [r["activityDateTime"] for r in newest])
+
+
+def _commands(parser: argparse.ArgumentParser, path: tuple[str, ...] = ()) -> Iterator[tuple[str, Any]]:
+    """Every leaf command of the parser (``sync run``, ``up``, ...) with its parser."""
+    subs = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    if not subs:
+        yield " ".join(path), parser
+    for sub in subs:
+        for name, child in sub.choices.items():
+            yield from _commands(child, (*path, name))
+
+
+def test_every_command_takes_json_and_every_option_has_help() -> None:
+    from simulator.cli import build_parser
+
+    commands = dict(_commands(build_parser()))
+
+    assert {"up", "demo", "env", "setup", "logs", "sync init", "sync status"} <= set(commands)
+    for name, parser in commands.items():
+        options = {o for a in parser._actions for o in a.option_strings}
+        assert "--json" in options, f"ccsync {name} has no --json"
+        for action in parser._actions:
+            if action.option_strings and action.dest != "help":
+                assert action.help, f"ccsync {name} {action.option_strings[0]} has no help text"
+
+
+def test_setup_and_logs_find_the_endpoints_file_by_default() -> None:
+    from simulator.cli import build_parser
+
+    args = build_parser().parse_args(["logs", "--source", "contoso"])
+
+    assert args.endpoints == Path(".ccsync/endpoints.json")
