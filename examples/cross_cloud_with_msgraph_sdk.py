@@ -7,6 +7,7 @@ running simulator with msgraph-sdk, move the simulator clock, and read the provi
 
 import asyncio
 import json
+import ssl
 import sys
 
 import httpx
@@ -53,7 +54,7 @@ def client(flavor: str) -> tuple[GraphServiceClient, dict]:
         disable_instance_discovery=True, connection_verify=doc["ca_bundle"],
     )  # fmt: skip
     http = GraphClientFactory.create_with_default_middleware(
-        client=httpx.AsyncClient(verify=doc["ca_bundle"])
+        client=httpx.AsyncClient(verify=ssl.create_default_context(cafile=doc["ca_bundle"]))
     )
     adapter = GraphRequestAdapter(
         AzureIdentityAuthenticationProvider(credential, scopes=[cloud["scope"]]), client=http
