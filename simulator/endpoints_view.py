@@ -22,7 +22,7 @@ def render_endpoints(console: Console, doc: dict[str, Any], path: Path) -> None:
     """Endpoints per cloud, the control plane and console, the CA bundle, then tenants and apps."""
     heading(console, "ccsync simulator endpoints")
     for name, c in doc["clouds"].items():
-        line(console, f"{name} (stands in for {c['login_host']} and {c['graph_host']})")
+        line(console, f"{name} ({c['login_host']}, {c['graph_host']})")
         fields(console, [("login", c["login"]), ("graph", c["graph"])])
     console.print()
     fields(

@@ -95,9 +95,9 @@ class CCSync:
         for t in tenants:
             if wanted in (t["id"], t["defaultDomain"].lower(), t["displayName"].lower()):
                 return t
-        flavor = flavor or wanted
+        flavor = flavor or wanted  # "commercial" means the commercial-flavoured tenant, not the GCC one
         for t in tenants:
-            if t["cloud"] == wanted and t["flavor"] == flavor or t["flavor"] == wanted == flavor:
+            if t["flavor"] == flavor and wanted in (t["cloud"], t["flavor"]):
                 return t
         for t in tenants:
             if t["cloud"] == wanted:

@@ -118,3 +118,19 @@ def test_kit_works_against_a_simulator_started_elsewhere(tmp_path: Path) -> None
         )  # fmt: skip
     assert result.returncode == 0, result.stdout + result.stderr
     assert f"TENANT {china['id']}" in result.stdout
+
+
+def test_tenant_lookup_by_cloud_flavour_domain_and_name(ccsync: CCSync) -> None:
+    assert ccsync.tenant("commercial")["flavor"] == "commercial"
+    assert ccsync.tenant("gcc")["flavor"] == "gcc"
+    assert ccsync.tenant("commercial", flavor="gcc")["flavor"] == "gcc"
+    assert ccsync.tenant("contosogov.onmicrosoft.us")["cloud"] == "gcch"
+    assert ccsync.tenant("Contoso China")["cloud"] == "china"
+    with pytest.raises(LookupError, match="no tenant 'nowhere'"):
+        ccsync.tenant("nowhere")
+
+
+def test_running_simulator_starts_with_a_traffic_profile_and_a_virtual_clock() -> None:
+    with running_simulator(traffic="scaled", virtual_clock=True, empty=True) as sim:
+        assert sim.traffic.describe()["profile"] == "scaled"
+        assert sim.clock.is_virtual
