@@ -208,7 +208,7 @@ def _literal(text: str) -> str:
 
 def render_logs(console: Console, records: list[dict[str, Any]]) -> None:
     """One block per record: time, action and status, then the identities and the reason, whole."""
-    heading(console, f"provisioning logs ({len(records)}, newest first)")
+    heading(console, f"provisioning logs ({len(records)}), newest first")
     for r in records:
         status = r["provisioningStatusInfo"]["status"]
         err = r["provisioningStatusInfo"].get("errorInformation") or {}
