@@ -64,7 +64,8 @@ def test_a_throttled_invitation_waits_retry_after_on_the_virtual_clock(ccsync: C
 
     _, guest = first_member_invited(ccsync, throttle_next_invitations)
 
-    assert time.monotonic() - started["wall"] < 2  # the invitation spent no wall time waiting
+    # 60 s were waited in simulator time; a wall-clock sleep would take them all (the run takes ~0.5 s)
+    assert time.monotonic() - started["wall"] < 15
     assert guest.status == "PendingAcceptance"
     assert (
         ccsync.clock.now() - started["clock"]
@@ -77,7 +78,6 @@ def test_a_throttled_invitation_waits_retry_after_on_the_virtual_clock(ccsync: C
 @pytest.mark.ccsync(clock="2026-03-01T08:00:00Z")
 def test_a_token_expires_when_the_clock_jumps_and_the_app_gets_a_new_one(ccsync: CCSync) -> None:
     app = inviter(ccsync)
-    wall = time.monotonic()
 
     async def scenario() -> tuple[list[Member], list[Member]]:
         first = await app.members()
@@ -86,7 +86,6 @@ def test_a_token_expires_when_the_clock_jumps_and_the_app_gets_a_new_one(ccsync:
 
     first, again = asyncio.run(scenario())
 
-    assert time.monotonic() - wall < 2
     assert [m.id for m in again] == [m.id for m in first]
 
 
