@@ -147,8 +147,9 @@ def test_a_locust_http_user_runs_against_the_simulator_after_eval(
 
 def test_unset_puts_back_the_variables_as_they_were(simulator_endpoints: Path) -> None:
     ccsync = " ".join(CCSYNC)
-    script = (
-        f'eval "$({ccsync} env --endpoints "$CCSYNC_ENDPOINTS")" && echo "during $REQUESTS_CA_BUNDLE" && '
+    env_cmd = f'eval "$({ccsync} env --endpoints "$CCSYNC_ENDPOINTS")"'
+    script = (  # twice, as a user re-running it in the same shell would: one --unset still restores
+        f'{env_cmd} && {env_cmd} && echo "during $REQUESTS_CA_BUNDLE" && '
         f'eval "$({ccsync} env --unset)" && echo "after $REQUESTS_CA_BUNDLE ${{NODE_EXTRA_CA_CERTS-unset}}"'
     )
 
