@@ -15,7 +15,7 @@ import httpx
 import msal
 import requests
 
-from simulator.testing.clock import AsyncSimulatorClockTransport, SimulatorClock, SimulatorClockTokenCache
+from simulator.testing.clock import SimulatorClock, SimulatorClockTokenCache, SimulatorClockTransport
 
 Doc = dict[str, Any]
 
@@ -89,8 +89,6 @@ def graph_httpx(
     With ``clock``: tokens expire by the simulator clock, and 429/503/504 are retried after
     ``Retry-After`` slept on it (pass ``transport`` to choose another).
     """
-    from simulator.testing.clock import SimulatorClockTransport
-
     cloud = doc["clouds"][tenant["cloud"]]
     ctx = ssl_context(doc)
     if transport is None and clock is not None:
@@ -154,17 +152,3 @@ def graph_service_client(doc: Doc, tenant: Doc, app: Doc, clock: SimulatorClock 
     adapter = GraphRequestAdapter(provider, client=http)
     adapter.base_url = f"{cloud['graph']}/v1.0"
     return GraphServiceClient(request_adapter=adapter)
-
-
-def async_graph_httpx(doc: Doc, tenant: Doc, app: Doc, clock: SimulatorClock) -> httpx.AsyncClient:
-    """The async twin of :func:`graph_httpx` with retries on the simulator clock."""
-    cloud = doc["clouds"][tenant["cloud"]]
-    ctx = ssl_context(doc)
-    return httpx.AsyncClient(
-        base_url=f"{cloud['graph']}/v1.0",
-        verify=ctx,
-        transport=AsyncSimulatorClockTransport(clock, verify=ctx),
-        auth=MsalAuth(msal_app(doc, tenant, app, clock), cloud["scope"]),
-        timeout=60,
-        trust_env=False,
-    )

@@ -95,7 +95,15 @@ def create_control_app(sim: Simulator) -> Flask:
                 world = parse_world(world, "the reset request's world")
             except WorldError as exc:
                 raise ControlError(400, "BadRequest", str(exc)) from None
-        sim.reset(empty=bool(body.get("empty", False)), seed=seed, world=world)
+        try:
+            sim.reset(empty=bool(body.get("empty", False)), seed=seed, world=world)
+        except WorldError as exc:  # parsed, but cannot be built (e.g. licence shares): not half a world
+            sim.reset()
+            sim.store.commit()
+            sim.refresh_endpoints_file()
+            raise ControlError(
+                400, "BadRequest", f"{exc} (the simulator is back to the world it started with)"
+            ) from None
         sim.store.commit()
         sim.refresh_endpoints_file()
         return _json(200, {"tenants": len(sim.store.tenants)})

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from simulator.testing import CCSync, running_simulator
+from simulator.testing import CCSync, ControlPlaneError, running_simulator
 
 
 def test_reset_brings_back_world_clock_traffic_faults_counters_and_jobs(ccsync: CCSync) -> None:
@@ -134,3 +134,22 @@ def test_running_simulator_starts_with_a_traffic_profile_and_a_virtual_clock() -
     with running_simulator(traffic="scaled", virtual_clock=True, empty=True) as sim:
         assert sim.traffic.describe()["profile"] == "scaled"
         assert sim.clock.is_virtual
+
+
+@pytest.mark.parametrize(
+    ("world", "says"),
+    [
+        ("version: 1\ntenants:\n  - {name: X, cloud: azure, users: 2}\n", "azure"),
+        ("version: 1\ntenants:\n  - {name: X, cloud: gcch, users: 2, licences: {P1: 5}}\n", "licences"),
+    ],
+)
+def test_a_bad_world_in_a_reset_is_refused_and_leaves_a_whole_world(
+    ccsync: CCSync, world: str, says: str
+) -> None:
+    before = {t["id"] for t in ccsync.endpoints["tenants"]}
+
+    with pytest.raises(ControlPlaneError) as refused:
+        ccsync.control.reset(world=world)
+
+    assert refused.value.status == 400 and says in str(refused.value)
+    assert {t["id"] for t in ccsync.control.endpoints()["tenants"]} == before
