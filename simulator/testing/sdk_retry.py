@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 from kiota_http.kiota_client_factory import KiotaClientFactory
 from kiota_http.middleware.middleware import BaseMiddleware
+from kiota_http.middleware.options import RetryHandlerOption
 from kiota_http.middleware.retry_handler import RETRY_ATTEMPT, RetryHandler
 
 from simulator.testing.clock import SimulatorClock
@@ -38,6 +39,8 @@ class SimulatorClockRetryHandler(RetryHandler):
             ):
                 return response
             delay = self.get_delay_time(retries, response, options.max_delay)
+            if delay >= RetryHandlerOption.MAX_DELAY:  # Kiota gives up rather than wait that long
+                return response
             await response.aclose()
             await self.clock.asleep(delay)
             retries += 1
