@@ -49,4 +49,6 @@ def render_endpoints(console: Console, doc: dict[str, Any], path: Path) -> None:
                 ("  client secret", app["clientSecret"]),
             ]
         fields(console, rows)
-    console.print('Trust it from any client: eval "$(ccsync env)". Ctrl-C stops the simulator.')
+    default = Path(".ccsync/endpoints.json").resolve() == Path(path).resolve()
+    env = "ccsync env" if default else f"ccsync env --endpoints {path}"
+    line(console, f'Trust it from any client: eval "$({env})". Ctrl-C stops the simulator.')
