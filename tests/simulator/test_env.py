@@ -3,6 +3,7 @@ even on a machine whose ``REQUESTS_CA_BUNDLE`` already points at the system bund
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -133,16 +134,18 @@ def test_a_locust_http_user_runs_against_the_simulator_after_eval(
     script = (
         f'eval "$({ccsync} env --endpoints "$CCSYNC_ENDPOINTS")" && '
         f'"{locust}" -f {locustfile} --headless -u 2 -r 2 -t 30s --only-summary --exit-code-on-error 1 '
-        f"--csv {tmp_path / 'run'}"
+        f"--json-file {tmp_path / 'run'}"
     )
 
     r = _bash(script, _corporate_env(simulator_endpoints), timeout=60)
 
     assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-2000:]
-    stats = (tmp_path / "run_stats.csv").read_text().splitlines()
-    total = next(line for line in stats if line.startswith(",Aggregated"))
-    requests_made, failures = (int(x) for x in total.split(",")[2:4])
-    assert requests_made > 0 and failures == 0
+    # locust's CSV is rewritten once a second and not at exit, so a short run can leave it empty;
+    # the JSON file is written from the final statistics at shutdown
+    stats = json.loads((tmp_path / "run.json").read_text())
+    requests_made = sum(entry["num_requests"] for entry in stats)
+    failures = sum(entry["num_failures"] for entry in stats)
+    assert requests_made >= 10 and failures == 0
 
 
 def test_unset_puts_back_the_variables_as_they_were(simulator_endpoints: Path) -> None:
