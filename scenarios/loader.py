@@ -101,8 +101,7 @@ class _Reader:
         if isinstance(node, yaml.MappingNode):
             out: dict[str, Any] = {}
             for k, v in node.value:
-                key = yaml.safe_load(yaml.serialize(k)) if not isinstance(k, yaml.ScalarNode) else k.value
-                key = str(key)
+                key = str(k.value if isinstance(k, yaml.ScalarNode) else _scalar(k))
                 if key in out:
                     raise ScenarioFileError(
                         [
@@ -119,7 +118,11 @@ class _Reader:
             return out
         if isinstance(node, yaml.SequenceNode):
             return [self.build(v, (*path, i)) for i, v in enumerate(node.value)]
-        return yaml.safe_load(yaml.serialize(node))
+        return _scalar(node)
+
+
+def _scalar(node: yaml.Node) -> Any:
+    return yaml.SafeLoader("").construct_object(node, deep=True)
 
 
 class _Checker:

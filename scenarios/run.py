@@ -146,9 +146,8 @@ class ScenarioRun:
             "mailNickname": nick.replace("-", ""),
             "userPrincipalName": f"{nick}@{tenant.domain}",
             "passwordProfile": {**PASSWORD, "password": "Sc3nario!" + secrets.token_hex(6)},
+            "usageLocation": "US",  # licences need one
         }
-        if spec.get("licences"):
-            body["usageLocation"] = "US"
         body.update(attrs)
         user = self.client(role).post("/users", body)
         self.users[name] = UserRecord(name, role, user["id"], body["userPrincipalName"])
@@ -517,9 +516,7 @@ class ScenarioRun:
         elif action == "chaos":
             ctl.set_chaos(value)  # type: ignore[union-attr]
         elif action == "fault":
-            fault = {k: v for k, v in value.items() if k not in ("retry_after", "tenant")}
-            if "retry_after" in value:
-                fault["retryAfter"] = value["retry_after"]
+            fault = {k: v for k, v in value.items() if k != "tenant"}
             fault["tenant"] = self.tenants[value.get("tenant", self.target_role)].id
             fault.setdefault("app", SYNC_FABRIC_APP)
             fault.setdefault("count", 1)
