@@ -88,6 +88,12 @@ class Expectations:
         if kind in S.SIMULATOR_ONLY_EXPECT and not self.run.backend.is_simulator:
             self.run.skip_step(self.run.scenario.where(path), f"'{kind}' is only visible on a simulator")
             return
+        if kind in S.CYCLE_EXPECT and not self.run.backend.is_simulator:
+            self.run.skip_step(
+                self.run.scenario.where(path),
+                f"'{kind}' needs a scheduled cycle (provisionOnDemand runs none)",
+            )
+            return
         if kind == "user" and isinstance(value, str):
             value = {"user": value, "exists": True}
         problems = getattr(self, f"_{kind}")(value)

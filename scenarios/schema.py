@@ -265,6 +265,8 @@ EXPECT_KINDS: dict[str, Any] = {
     },
 }
 SIMULATOR_ONLY_EXPECT = frozenset({"licence_warning"})
+#: expectations that need a scheduled cycle (provisionOnDemand, used on real tenants, runs none)
+CYCLE_EXPECT = frozenset({"job"})
 
 EXPECT_ITEM = {
     "type": "object",
