@@ -109,6 +109,9 @@ class Backend:
     def restart_simulator(self) -> None:
         raise SkipScenario(f"restarting the simulator needs the in-process backend, not {self.kind}")
 
+    def restart_engine(self) -> None:
+        raise SkipScenario(f"restarting the engine needs the in-process backend, not {self.kind}")
+
     def close(self) -> None:
         if self.graph is not None:
             self.graph.close()
@@ -190,6 +193,16 @@ class InProcessBackend(SimulatorBackend):
         self._start(fresh=False)
         if virtual_now:
             self.control.set_virtual(virtual_now)
+
+    def restart_engine(self) -> None:
+        """Every job's engine starts again from its state file, as after a process restart."""
+        svc = self.sim.provisioning
+        svc.save()
+        with svc.lock:
+            for job in svc.jobs.values():
+                job.state.close()
+            svc.jobs.clear()
+        svc.load()
 
     def close(self) -> None:
         if self.sim is not None:

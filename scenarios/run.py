@@ -524,7 +524,7 @@ class ScenarioRun:
         elif action == "restart_simulator":
             self.backend.restart_simulator()
         elif action == "restart_engine":
-            raise SkipScenario("engine restarts are exercised by the soak, not by scenario steps")
+            self.backend.restart_engine()
 
     def policy(self, value: dict[str, Any]) -> None:
         src, tgt = self.tenants[self.source_role], self.tenants[self.target_role]
