@@ -112,6 +112,9 @@ class Backend:
     def restart_engine(self) -> None:
         raise SkipScenario(f"restarting the engine needs the in-process backend, not {self.kind}")
 
+    def crash_engine(self, after_requests: int) -> None:
+        raise SkipScenario(f"crashing the engine needs the in-process backend, not {self.kind}")
+
     def close(self) -> None:
         if self.graph is not None:
             self.graph.close()
@@ -203,6 +206,39 @@ class InProcessBackend(SimulatorBackend):
                 job.state.close()
             svc.jobs.clear()
         svc.load()
+
+    def crash_engine(self, after_requests: int) -> None:
+        """The next due cycle dies after ``after_requests`` Graph requests, as a killed process would:
+        nothing of it is committed, and the engine starts again from its state files."""
+        from datetime import timedelta
+
+        svc = self.sim.provisioning
+        real = svc.backend
+        sent = [0]
+
+        class Killed(BaseException):
+            pass
+
+        class KillingGraph:
+            def send(self, identity: Any, call: Any) -> Any:
+                sent[0] += 1
+                if sent[0] > after_requests:
+                    raise Killed()
+                return real.send(identity, call)
+
+            def close(self) -> None:
+                pass
+
+        self.sim.clock.advance(timedelta(minutes=40))
+        self.sim.store.commit()
+        svc.backend = KillingGraph()
+        try:
+            svc.run_due()
+        except Killed:
+            pass
+        finally:
+            svc.backend = real
+        self.restart_engine()
 
     def close(self) -> None:
         if self.sim is not None:

@@ -176,9 +176,10 @@ def _validate(args: argparse.Namespace, console: Console) -> int:
 
 def _run(args: argparse.Namespace, console: Console) -> int:
     cmd = [sys.executable, "-m", "pytest", *args.paths, "-p", "no:cacheprovider", "-q", "-rs"]
+    cmd += ["-W", "ignore:`verify=<str>` is deprecated:DeprecationWarning"]  # httpx, inside HttpGraph
     cmd += ["-o", "testpaths=", "--rootdir", str(Path.cwd())]
     if args.backend == "http":
-        cmd += ["--ccsync-backend", "http", "--ccsync-endpoints", args.endpoints]
+        cmd += ["--ccsync-backend", "http", "--ccsync-scenario-endpoints", args.endpoints]
     elif args.backend == "real":
         cmd += ["--ccsync-backend", "real", "--ccsync-real", args.tenants]
     if str(args.workers) not in ("0", ""):

@@ -1,8 +1,8 @@
 """The pytest plugin (``pytest11`` entry point ``scenarios``): every ``*.scenario.yaml`` file is
 collected, one test item per scenario, so ``-k``, ``-n`` (xdist), ``--junitxml`` and markers work.
 
-Backends: the in-process simulator (default), ``--ccsync-scenarios-endpoints FILE`` for a running
-``ccsync up`` (``--ccsync-endpoints`` of the test kit is honoured too), ``--ccsync-real tenants.toml``
+Backends: the in-process simulator (default), ``--ccsync-scenario-endpoints FILE`` for a running
+``ccsync up`` (``--ccsync-endpoints`` of the test kit is honoured too, with -n 0), ``--ccsync-real tenants.toml``
 for real tenants.
 """
 
@@ -26,6 +26,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="TOML",
         default=None,
         help="run scenario files against the real tenants described in this tenants.toml",
+    )
+    group.addoption(
+        "--ccsync-scenario-endpoints",
+        metavar="FILE",
+        default=None,
+        help="run scenario files against the simulator already running with this endpoints.json (`ccsync up`); "
+        "unlike --ccsync-endpoints it allows -n N (scenarios make their own tenants and take turns on its clock)",
     )
     group.addoption(
         "--ccsync-backend",
@@ -52,7 +59,7 @@ def backend_kind(config: pytest.Config) -> str:
         return chosen
     if config.getoption("ccsync_real", None):
         return "real"
-    if config.getoption("ccsync_endpoints", None):
+    if config.getoption("ccsync_scenario_endpoints", None) or config.getoption("ccsync_endpoints", None):
         return "http"
     return "inprocess"
 
@@ -69,7 +76,11 @@ def _make_backend(config: pytest.Config) -> Any:
     if kind == "http":
         from scenarios.backends import HttpBackend
 
-        endpoints = config.getoption("ccsync_endpoints", None) or ".ccsync/endpoints.json"
+        endpoints = (
+            config.getoption("ccsync_scenario_endpoints", None)
+            or config.getoption("ccsync_endpoints", None)
+            or ".ccsync/endpoints.json"
+        )
         return HttpBackend(endpoints)
     from scenarios.backends import InProcessBackend
 

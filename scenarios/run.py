@@ -525,6 +525,8 @@ class ScenarioRun:
             self.backend.restart_simulator()
         elif action == "restart_engine":
             self.backend.restart_engine()
+        elif action == "crash_engine":
+            self.backend.crash_engine(value)
 
     def policy(self, value: dict[str, Any]) -> None:
         src, tgt = self.tenants[self.source_role], self.tenants[self.target_role]

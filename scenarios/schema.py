@@ -194,9 +194,16 @@ STEP_ACTIONS: dict[str, Any] = {
     "fault": FAULT,
     "restart_simulator": {"type": "null"},
     "restart_engine": {"type": "null"},
+    "crash_engine": {
+        "type": "integer",
+        "minimum": 0,
+        "description": "kill the next cycle after N Graph requests",
+    },
 }
 #: steps only a simulator can do (skipped with a reason on real tenants).
-SIMULATOR_ONLY = frozenset({"throttling", "chaos", "fault", "restart_simulator", "restart_engine"})
+SIMULATOR_ONLY = frozenset(
+    {"throttling", "chaos", "fault", "restart_simulator", "restart_engine", "crash_engine"}
+)
 #: steps that wait for cycles (on real tenants: provisionOnDemand for the scenario's users).
 CYCLE_WAITS = frozenset({"advance", "cycles"})
 ZERO_ARGUMENT = sorted(k for k, v in STEP_ACTIONS.items() if v.get("type") in ("null", ["null", "object"]))

@@ -45,8 +45,8 @@ def generate(seed: int, steps: int, users: int = 8) -> list[dict[str, Any]]:
     extra = users
     weights = [
         ("update", 14), ("disable", 6), ("enable", 6), ("delete", 5), ("restore", 4), ("add", 7), ("remove", 6),
-        ("create", 3), ("advance", 20), ("fault", 5), ("throttle", 3), ("restart_engine", 3),
-        ("restart_simulator", 1),
+        ("create", 3), ("advance", 20), ("fault", 5), ("throttle", 3), ("restart_engine", 2),
+        ("crash_engine", 3), ("restart_simulator", 1),
     ]  # fmt: skip
     kinds = [k for k, w in weights for _ in range(w)]
     while len(out) < steps:
@@ -113,6 +113,8 @@ def generate(seed: int, steps: int, users: int = 8) -> list[dict[str, Any]]:
             )
         elif kind in ("restart_engine", "restart_simulator"):
             out.append({kind: None})
+        elif kind == "crash_engine":
+            out.append({"crash_engine": rng.randint(0, 12)})
     return out
 
 
