@@ -320,8 +320,9 @@ SCENARIO = {
         "xfail": {"type": "string", "description": "known difference: the scenario is expected to fail"},
         "requires": {
             "type": "array",
-            "items": {"enum": ["simulator", "inprocess"]},
-            "description": "backends the whole scenario needs",
+            "items": {"enum": ["simulator", "inprocess", "cycles"]},
+            "description": "what the whole scenario needs: a simulator, the in-process one (restarts), or "
+            "scheduled cycles (on real tenants waits are provisionOnDemand, which runs none)",
         },
         "given": {
             "type": "object",
