@@ -89,6 +89,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     new.add_argument("name", help="file name without .scenario.yaml, e.g. scenarios/mine/disable")
     new.add_argument("--json", action="store_true", help="print the written path as JSON")
 
+    sch = ssub.add_parser("schema", help="print the JSON Schema of scenario files")
+    sch.add_argument("--json", action="store_true", help="the schema is JSON already; accepted for uniformity")
+
     soak = ssub.add_parser("soak", help="random source changes, faults and restarts, then check invariants")
     soak.add_argument("--seed", type=int, action="append", help="seed (repeat for several; default 1 2 3)")
     soak.add_argument("--steps", type=int, default=500, help="random steps per seed (default 500)")
@@ -105,6 +108,11 @@ def run(args: argparse.Namespace, console: Console) -> int:
         return _run(args, console)
     if cmd == "new":
         return _new(args, console)
+    if cmd == "schema":
+        from scenarios.schema import SCHEMA
+
+        print(json.dumps(SCHEMA, indent=2))
+        return 0
     if cmd == "soak":
         from scenarios.soak import run_cli
 
@@ -240,6 +248,3 @@ def _new(args: argparse.Namespace, console: Console) -> int:
         console.print(f"wrote {path}; run it with: ccsync scenarios run {path}")
     return 0
 
-
-def dump(doc: object) -> str:
-    return json.dumps(doc, indent=2)

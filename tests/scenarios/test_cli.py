@@ -1,0 +1,53 @@
+"""`ccsync scenarios …` from the command line, and the schema published in docs/scenarios.md."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from scenarios.schema import SCHEMA
+from simulator.cli import main
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_the_published_schema_is_the_one_used() -> None:
+    text = (ROOT / "docs/scenarios.md").read_text(encoding="utf-8")
+    block = re.search(r"<summary>scenario.json</summary>\n\n```json\n(.*?)\n```", text, re.S)
+    assert block is not None and json.loads(block.group(1)) == SCHEMA
+
+
+def test_list_and_validate_the_library_as_json(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["scenarios", "list", str(ROOT / "scenarios/library"), "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert len(listed["scenarios"]) >= 40 and listed["invalid_files"] == 0
+    assert all(r["name"] and r["line"] >= 1 for r in listed["scenarios"])
+    assert main(["scenarios", "validate", str(ROOT / "scenarios/library"), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["problems"] == []
+
+
+def test_validate_a_broken_file_exits_1_with_its_line_and_column(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = tmp_path / "bad.scenario.yaml"
+    bad.write_text("name: x y\ncites: https://learn.microsoft.com/a\nsteps:\n  - advnce: PT40M\n")
+    assert main(["scenarios", "validate", str(bad)]) == 1
+    out = capsys.readouterr().out
+    assert f"{bad}:4:5: unknown step 'advnce' — did you mean 'advance'?" in out
+
+
+def test_new_writes_a_template_that_runs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert main(["scenarios", "new", "mine/disable_user", "--json"]) == 0
+    written = json.loads(capsys.readouterr().out)["written"]
+    assert Path(written).read_text().startswith("# disable user: a ccsync scenario")
+    assert main(["scenarios", "new", "mine/disable_user"]) == 1  # never overwrites
+    capsys.readouterr()
+    assert main(["scenarios", "run", "mine", "--json"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["exit_code"] == 0 and summary["tests"] == "1" and summary["failures"] == "0"
