@@ -90,7 +90,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     new.add_argument("--json", action="store_true", help="print the written path as JSON")
 
     sch = ssub.add_parser("schema", help="print the JSON Schema of scenario files")
-    sch.add_argument("--json", action="store_true", help="the schema is JSON already; accepted for uniformity")
+    sch.add_argument(
+        "--json", action="store_true", help="the schema is JSON already; accepted for uniformity"
+    )
 
     soak = ssub.add_parser("soak", help="random source changes, faults and restarts, then check invariants")
     soak.add_argument("--seed", type=int, action="append", help="seed (repeat for several; default 1 2 3)")
@@ -247,4 +249,3 @@ def _new(args: argparse.Namespace, console: Console) -> int:
     else:
         console.print(f"wrote {path}; run it with: ccsync scenarios run {path}")
     return 0
-

@@ -45,6 +45,16 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "scenario(name, file): a test item made from a scenario file")
+    if backend_kind(config) == "real":  # a bad tenants.toml is a usage error, said once, not per item
+        from scenarios.real import RealBackend, RealTenantsError
+
+        toml = config.getoption("ccsync_real", None)
+        if not toml:
+            raise pytest.UsageError("--ccsync-backend real needs --ccsync-real tenants.toml")
+        try:
+            RealBackend.from_file(toml).close()
+        except RealTenantsError as exc:
+            raise pytest.UsageError(f"--ccsync-real: {exc}") from None
 
 
 def pytest_collect_file(parent: pytest.Collector, file_path: Path) -> pytest.Collector | None:

@@ -51,3 +51,27 @@ def test_new_writes_a_template_that_runs(
     assert main(["scenarios", "run", "mine", "--json"]) == 0
     summary = json.loads(capsys.readouterr().out)
     assert summary["exit_code"] == 0 and summary["tests"] == "1" and summary["failures"] == "0"
+
+
+def test_a_tenants_toml_without_its_secret_is_one_clear_usage_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+) -> None:
+    toml = tmp_path / "tenants.toml"
+    toml.write_text(
+        '[tenants.gov]\nid = "x"\ncloud = "gcch"\ndomain = "d.us"\nclient_id = "c"\nclient_secret_env = "CCSYNC_TEST_UNSET"\n'
+    )
+    monkeypatch.delenv("CCSYNC_TEST_UNSET", raising=False)
+    code = main(
+        [
+            "scenarios",
+            "run",
+            str(ROOT / "scenarios/library/setup"),
+            "--backend",
+            "real",
+            "--tenants",
+            str(toml),
+        ]
+    )
+    out, err = capfd.readouterr()
+    assert code == 4  # pytest's usage error
+    assert "--ccsync-real: tenants.gov: environment variable CCSYNC_TEST_UNSET is not set" in out + err
