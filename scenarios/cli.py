@@ -206,6 +206,11 @@ def _run(args: argparse.Namespace, console: Console) -> int:
     if junit:
         cmd += [f"--junitxml={junit}"]
     if args.html:
+        try:
+            import pytest_html  # noqa: F401
+        except ImportError:
+            console.print("--html needs pytest-html: pip install pytest-html (or use --junit FILE)")
+            return 2
         cmd += [f"--html={args.html}", "--self-contained-html"]
     if args.json:
         proc = subprocess.run(cmd, capture_output=True, text=True)

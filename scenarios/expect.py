@@ -228,6 +228,20 @@ class Expectations:
             ]
         return []
 
+    def _traffic(self, v: dict[str, Any]) -> list[str]:
+        assert self.run.backend.control is not None
+        ids = {t.id for t in self.run.tenants.values()}
+        rows = [
+            r for r in self.run.backend.control.stats().get("by_app_tenant", []) if r.get("tenant_id") in ids
+        ]
+        problems = []
+        for key, want in v.items():
+            counter = key.removesuffix("_at_least")
+            have = sum(int(r.get(counter, 0)) for r in rows)
+            if have < want:
+                problems.append(f"{counter}: expected at least {want}, actual {have}")
+        return problems
+
     def _licence_warning(self, v: dict[str, Any]) -> list[str]:
         text = self.job().get("@ccsync.licenseWarning")
         problems = []

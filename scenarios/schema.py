@@ -261,6 +261,16 @@ EXPECT_KINDS: dict[str, Any] = {
         },
         "required": ["activity"],
     },
+    "traffic": {
+        "type": "object",
+        "additionalProperties": False,
+        "minProperties": 1,
+        "description": "at least this many, in the scenario's tenants (simulator counters)",
+        "properties": {
+            k: {"type": "integer", "minimum": 0}
+            for k in ("throttled_at_least", "injected_errors_at_least", "faults_fired_at_least")
+        },
+    },
     "licence_warning": {
         "type": "object",
         "additionalProperties": False,
@@ -271,7 +281,7 @@ EXPECT_KINDS: dict[str, Any] = {
         },
     },
 }
-SIMULATOR_ONLY_EXPECT = frozenset({"licence_warning"})
+SIMULATOR_ONLY_EXPECT = frozenset({"licence_warning", "traffic"})
 #: expectations that need a scheduled cycle (provisionOnDemand, used on real tenants, runs none)
 CYCLE_EXPECT = frozenset({"job"})
 
