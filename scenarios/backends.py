@@ -94,9 +94,13 @@ class Backend:
         """Tokens cached on the wall clock may have expired in simulator time: start afresh."""
 
     @contextlib.contextmanager
-    def scenario(self) -> Iterator[None]:
-        """Around one scenario: exclusive use of a shared clock, a virtual clock, cleanup."""
+    def scenario(self, *, world: bool = False) -> Iterator[None]:
+        """Around one scenario: exclusive use of a shared clock, a virtual clock, cleanup; ``world``:
+        the scenario uses tenants of the default world."""
         yield
+
+    def world_tenant(self, role: str, name: str) -> TenantHandle:
+        raise NotImplementedError
 
     def new_tenant(self, role: str, cloud: str, name: str) -> TenantHandle:
         raise NotImplementedError
@@ -143,6 +147,14 @@ class SimulatorBackend(Backend):
             self._refresh_http()
         return _handle(role, record)
 
+    def world_tenant(self, role: str, name: str) -> TenantHandle:
+        assert self.control is not None
+        wanted = name.lower()
+        for t in self.control.endpoints()["tenants"]:
+            if wanted in (t["id"], t["defaultDomain"].lower(), t["displayName"].lower()):
+                return _handle(role, t)
+        raise SkipScenario(f"the simulator has no tenant '{name}' (is it running the default world?)")
+
     def _refresh_http(self) -> None:
         assert self.control is not None
         if self.graph is not None:
@@ -184,9 +196,9 @@ class InProcessBackend(SimulatorBackend):
         self._clients.clear()
 
     @contextlib.contextmanager
-    def scenario(self) -> Iterator[None]:
+    def scenario(self, *, world: bool = False) -> Iterator[None]:
         assert self.control is not None
-        self.control.reset(empty=True)
+        self.control.reset(empty=not world)
         self.control.set_virtual()
         yield
 
@@ -261,7 +273,7 @@ class HttpBackend(SimulatorBackend):
         self._refresh_http()
 
     @contextlib.contextmanager
-    def scenario(self) -> Iterator[None]:
+    def scenario(self, *, world: bool = False) -> Iterator[None]:
         assert self.control is not None
         with open(self._lock_path, "a+") as fh:
             fcntl.flock(fh, fcntl.LOCK_EX)

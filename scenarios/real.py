@@ -72,9 +72,18 @@ class RealBackend(Backend):
         return cls(tenants, doc.get("options") or {}, p.parent)
 
     @contextlib.contextmanager
-    def scenario(self) -> Iterator[None]:
+    def scenario(self, *, world: bool = False) -> Iterator[None]:
         self._used = set()
         yield
+
+    def world_tenant(self, role: str, name: str) -> TenantHandle:
+        spec = self.tenant_specs.get(name)
+        if spec is None:
+            raise SkipScenario(f"tenants.toml has no [tenants.{name}] for the world tenant '{name}'")
+        self._used.add(name)
+        return TenantHandle(
+            role, spec["id"], _CLOUD_OF[spec["cloud"]], spec["domain"], spec["client_id"], name
+        )
 
     def new_tenant(self, role: str, cloud: str, name: str) -> TenantHandle:
         for key, spec in self.tenant_specs.items():

@@ -83,7 +83,16 @@ class ScenarioRun:
             )
         if "inprocess" in sc.get("requires", []) and self.backend.kind != "inprocess":
             raise SkipScenario("needs the in-process simulator (it restarts it)")
-        with self.backend.scenario():
+        given = sc.get("given") or {}
+        uses_world = any("world" in t for t in (given.get("tenants") or {}).values())
+        if (
+            any("existing" in g for g in (given.get("groups") or {}).values())
+            and not self.backend.is_simulator
+        ):
+            raise SkipScenario(
+                "uses an existing group: a run on real tenants could not clean up what syncing it creates"
+            )
+        with self.backend.scenario(world=uses_world):
             try:
                 self.given(sc.get("given") or {})
                 self.setup(sc.get("setup"))
@@ -114,12 +123,26 @@ class ScenarioRun:
     def given(self, given: dict[str, Any]) -> None:
         tenants = given.get("tenants") or {"source": {"cloud": "commercial"}, "target": {"cloud": "gcch"}}
         for role, spec in tenants.items():
+            if "world" in spec:
+                self.tenants[role] = self.backend.world_tenant(role, spec["world"])
+                if self.backend.is_simulator and "skus" in spec:
+                    self.backend.seed_skus(self.tenants[role], spec["skus"])
+                continue
             handle = self.backend.new_tenant(role, spec["cloud"], self.run_id)
             self.tenants[role] = handle
             if self.backend.is_simulator:
                 self.backend.seed_skus(handle, spec.get("skus", DEFAULT_SKUS))
         for name, spec in (given.get("groups") or {}).items():
-            self.create_group(name, spec.get("tenant", self.source_role))
+            role = spec.get("tenant", self.source_role)
+            if "existing" in spec:
+                found = self.client(role).get("/groups", {"$filter": f"displayName eq '{spec['existing']}'"})
+                if not found.get("value"):
+                    raise ScenarioFailure(
+                        f"{self.scenario.where(('given', 'groups', name))}: no group '{spec['existing']}'"
+                    )
+                self.groups[name] = (role, found["value"][0]["id"])
+            else:
+                self.create_group(name, role)
         for name, spec in (given.get("users") or {}).items():
             self.create_user(name, spec)
         for name, spec in (given.get("groups") or {}).items():

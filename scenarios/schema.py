@@ -23,9 +23,14 @@ TENANT = {
     "additionalProperties": False,
     "properties": {
         "cloud": {"enum": ["commercial", "gcc", "gcch", "dod", "china"]},
+        "world": {
+            "type": "string",
+            "description": "a tenant of the default world (domain or name, e.g. contoso.onmicrosoft.com); "
+            "on real tenants: a table name of tenants.toml",
+        },
         "skus": {"type": "object", "additionalProperties": {"type": "integer", "minimum": 0}},
     },
-    "required": ["cloud"],
+    "oneOf": [{"required": ["cloud"]}, {"required": ["world"]}],
 }
 USER = {
     "type": "object",
@@ -40,7 +45,14 @@ USER = {
 GROUP = {
     "type": "object",
     "additionalProperties": False,
-    "properties": {"tenant": REF, "members": {"type": "array", "items": REF}},
+    "properties": {
+        "tenant": REF,
+        "members": {"type": "array", "items": REF},
+        "existing": {
+            "type": "string",
+            "description": "use the tenant's group of this displayName (simulator only)",
+        },
+    },
 }
 GUEST = {
     "type": "object",
