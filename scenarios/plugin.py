@@ -124,7 +124,11 @@ class ScenarioFile(pytest.File):
             reason = sc.data.get("xfail")
             if reason:
                 item.add_marker(pytest.mark.xfail(reason=reason, strict=False))
-            item.extra_keyword_matches.update(sc.data.get("tags") or [])  # -k lifecycle
+            for tag in sc.data.get("tags") or []:
+                item.extra_keyword_matches.add(tag)  # -k lifecycle
+                if tag.isidentifier():  # -m lifecycle
+                    self.config.addinivalue_line("markers", f"{tag}: scenarios tagged '{tag}'")
+                    item.add_marker(getattr(pytest.mark, tag))
             yield item
 
 
