@@ -355,12 +355,56 @@ class ScenarioRun:
     def _setup_mappings(self, setup: dict[str, Any]) -> None:
         for m in setup.get("mappings") or []:
             self.change_mapping(m)
+        if "scoping_filter" in setup or setup.get("delete_action") is False:
+            self._change_user_mapping(
+                lambda users: self._scope_and_actions(
+                    users, setup.get("scoping_filter"), setup.get("delete_action", True)
+                )
+            )
 
-    def change_mapping(self, m: dict[str, Any]) -> None:
+    @staticmethod
+    def _scope_and_actions(
+        users: dict[str, Any], groups: list[list[dict[str, Any]]] | None, delete: bool
+    ) -> None:
+        if groups is not None:
+            users["scope"] = {
+                "groups": [
+                    {
+                        "name": f"Filter {i + 1}",
+                        "clauses": [
+                            {
+                                "operatorName": c["operator"],
+                                "sourceOperandName": c["attribute"],
+                                "targetOperand": {
+                                    "values": []
+                                    if "value" not in c
+                                    else [
+                                        str(c["value"]).lower()
+                                        if isinstance(c["value"], bool)
+                                        else str(c["value"])
+                                    ]
+                                },
+                            }
+                            for c in group
+                        ],
+                    }
+                    for i, group in enumerate(groups)
+                ]
+            }
+        users["flowTypes"] = "Add, Update, Delete" if delete else "Add, Update"
+
+    def _change_user_mapping(self, change: Any) -> None:
         c = self.client(self.source_role)
         schema = c.get(f"{self.sync.job}/schema")
         rule = next(r for r in schema["synchronizationRules"] if r["name"] == "USER_INBOUND_USER")
-        users = rule["objectMappings"][0]
+        change(rule["objectMappings"][0])
+        c.put(f"{self.sync.job}/schema", schema)
+
+    def change_mapping(self, m: dict[str, Any]) -> None:
+        self._change_user_mapping(lambda users: self._set_mapping(users, m))
+
+    @staticmethod
+    def _set_mapping(users: dict[str, Any], m: dict[str, Any]) -> None:
         mappings = [g for g in users["attributeMappings"] if g["targetAttributeName"] != m["target"]]
         if "expression" in m:
             src = {
@@ -386,12 +430,11 @@ class ScenarioRun:
                 "exportMissingReferences": False,
                 "flowBehavior": "FlowWhenChanged",
                 "flowType": m.get("flow", "Always"),
-                "matchingPriority": 0,
+                "matchingPriority": m.get("matching_priority", 0),
                 "source": src,
             }  # fmt: skip
         )
         users["attributeMappings"] = mappings
-        c.put(f"{self.sync.job}/schema", schema)
 
     def _setup_assign(self, setup: dict[str, Any]) -> None:
         scope = setup.get("scope", "all")

@@ -69,8 +69,23 @@ MAPPING = {
         "expression": {"type": "string"},
         "constant": {"type": "string"},
         "flow": {"enum": ["Always", "ObjectAddOnly"]},
+        "matching_priority": {"type": "integer", "minimum": 0},
     },
     "required": ["target"],
+}
+CLAUSE = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {
+        "attribute": {"type": "string"},
+        "operator": {
+            "type": "string",
+            "description": "EQUALS, NOT_EQUALS, IS_TRUE, IS_FALSE, IS_NULL, IS_NOT_NULL, REGEX, NOT_REGEX, "
+            "Includes, ENDS_WITH, Greater_Than, …",
+        },
+        "value": {"type": ["string", "number", "boolean"]},
+    },
+    "required": ["attribute", "operator"],
 }
 SETUP_STEPS = [
     "target_cloud_setting",
@@ -99,6 +114,12 @@ SETUP = {
         "licence_policy": {"enum": ["warn", "enforce"]},
         "deletion_threshold": {"type": "integer", "minimum": 1},
         "mappings": {"type": "array", "items": MAPPING},
+        "scoping_filter": {
+            "type": "array",
+            "items": {"type": "array", "items": CLAUSE, "minItems": 1},
+            "description": "groups of clauses: a user is in scope when every clause of one group holds",
+        },
+        "delete_action": {"type": "boolean", "description": "false: the Delete target action is off"},
         "steps": {
             "type": "array",
             "items": {"enum": SETUP_STEPS},
