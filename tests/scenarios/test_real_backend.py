@@ -118,4 +118,6 @@ def test_real_backend_dry_check_runs_the_whole_library(tmp_path: Path) -> None:
     assert any("only a simulator can do" in n for n in notes)  # throttling, faults
     assert any("only visible on a simulator" in n for n in notes)  # the licence warning
     assert any("needs scheduled cycles" in s for s in skips)  # deletion threshold, pause, schedule
-    assert counts["skipped"] <= 15  # 10 scenarios need a simulator, cycles or an existing group; xfails count as skipped
+    assert (
+        counts["skipped"] <= 15
+    )  # 10 scenarios need a simulator, cycles or an existing group; xfails count as skipped
