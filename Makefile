@@ -35,6 +35,8 @@ format: $(DEVSTAMP)
 clean:
 	rm -rf $(VENV) .ccsync .pytest_cache
 
+.PHONY: scenarios scenarios-real-dry-check soak
+
 scenarios: $(DEVSTAMP)
 	$(VENV)/bin/ccsync scenarios run scenarios/library -n 2 --junit .ccsync/scenarios-junit.xml
 
