@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 from typing import Any
@@ -11,6 +12,7 @@ from simulator.directory.audit import AuditLog
 from simulator.directory.tenant import Tenant
 
 SNAPSHOT_FORMAT = 1
+log = logging.getLogger(__name__)
 
 
 class SnapshotError(ValueError):
@@ -77,11 +79,26 @@ class Store:
                         "app_role_assignments",
                     ):
                         getattr(t, name).dirty.clear()
-            elif self._rewrite:
-                self._rewrite = False
-                self.journal.rewrite(self)
             else:
-                self.journal.flush(self)
+                try:
+                    if self._rewrite:
+                        self.journal.rewrite(self)
+                        self._rewrite = False
+                    else:
+                        self.journal.flush(self)
+                except Exception:
+                    self._roll_back()
+                    raise
+
+    def _roll_back(self) -> None:
+        """After a failed commit: make memory what the disk holds again (server and disk never disagree).
+
+        The failed transaction was rolled back, so the disk holds the state of the last good commit;
+        reloading it drops the unwritten changes and every dirty mark with them.
+        """
+        log.error("a commit to %s failed; the directory is rolled back to the last commit", self.journal.path)
+        self.journal.load(self)
+        self._rewrite = False
 
     # -- snapshots -----------------------------------------------------------------------
 

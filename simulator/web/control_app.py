@@ -18,6 +18,7 @@ from simulator.clock import iso, parse_duration
 from simulator.clouds import FLAVOR_CLOUD, Cloud
 from simulator.directory.store import SnapshotError
 from simulator.endpoints import tenant_record
+from simulator.json_input import JsonInputError, load_json
 
 if TYPE_CHECKING:
     from simulator.runtime import Simulator
@@ -42,9 +43,9 @@ def _body() -> dict[str, Any]:
     if not raw.strip():
         return {}
     try:
-        doc = json.loads(raw)
-    except ValueError as exc:
-        raise ControlError(400, "BadRequest", f"The body is not valid JSON: {exc}") from None
+        doc = load_json(raw)
+    except JsonInputError as exc:
+        raise ControlError(400, "BadRequest", f"The body is not acceptable JSON: {exc}") from None
     if not isinstance(doc, dict):
         raise ControlError(400, "BadRequest", "The body must be a JSON object.")
     return doc
