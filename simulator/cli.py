@@ -133,7 +133,7 @@ def cmd_up(args: argparse.Namespace, console: Console) -> int:
     try:
         opened = sim.open_state()
     except (WorldError, TrafficConfigError, JournalError) as exc:
-        console.print(f"[red]{exc}[/red]")
+        console.print(f"{exc}", style="red", markup=False)
         return 2
     try:
         doc = sim.start()
