@@ -146,7 +146,7 @@ class Cycle:
                 self._emit(
                     [p for p in plans if p.kind not in (DELETE, DISABLE)], ctx, report, records, plan, dry_run
                 )
-            held = self._hold_deletes(deferred, force_deletes)
+            held = self._hold_deletes(deferred, force_deletes, dry_run)
             if held:
                 report.quarantine = {"reason": "TooManyDeletes", "held": held}
             self._emit(deferred, ctx, report, records, plan, dry_run)
@@ -535,8 +535,11 @@ class Cycle:
         )
         return Planned(DELETE, u, out, shadow, shadow.target_id)
 
-    def _hold_deletes(self, plan: list[Planned], force: bool) -> int:
-        """Accidental-deletion prevention: hold every delete and disable of a cycle reaching the threshold."""
+    def _hold_deletes(self, plan: list[Planned], force: bool, dry_run: bool = False) -> int:
+        """Accidental-deletion prevention: hold every delete and disable of a cycle reaching the threshold.
+
+        A dry run only plans the hold: staging a held user would make the next real cycle re-import it.
+        """
         threshold = self.job.safety.deletion_threshold
         risky = [p for p in plan if p.kind in (DELETE, DISABLE)]
         if threshold is None or force or len(risky) < threshold:
@@ -554,7 +557,8 @@ class Cycle:
                     f"The change is held: this cycle would delete or disable {len(risky)} users, at or above the accidental-deletion threshold of {threshold}.",
                 )
             )
-            self.state.stage(p.source["id"], p.target_id, "TooManyDeletes")
+            if not dry_run:
+                self.state.stage(p.source["id"], p.target_id, "TooManyDeletes")
         return len(risky)
 
 

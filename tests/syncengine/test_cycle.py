@@ -303,3 +303,30 @@ def test_target_user_deleted_by_a_target_admin_is_not_restored(pair: Pair, tmp_p
     deleted = tgt.list_all("/directory/deletedItems/microsoft.graph.user", {"$select": "id"})
     assert [d["id"] for d in deleted] == [mine["id"]]
     assert mine["id"] not in {u["id"] for u in b2b_users(pair).values()}
+
+
+def _state_content(state: Any) -> list[str]:
+    """Every row of every table of a state file, as SQL (the file's content, independent of page layout)."""
+    with state._lock:
+        return list(state._db.iterdump())
+
+
+def test_dry_run_over_the_deletion_threshold_leaves_the_state_file_unchanged(
+    pair: Pair, tmp_path: Path
+) -> None:
+    cycle, _ = run(pair, tmp_path, safety=SafetyConfig(deletion_threshold=5))
+    src, _ = pair.clients()
+    leavers = group_members(pair)[:6]
+    for m in leavers:
+        src.delete(f"/groups/{pair.group_id}/members/{m['id']}/$ref")
+    before = _state_content(cycle.state)
+    plan = cycle.run(dry_run=True)
+    assert plan.report.quarantine and plan.report.quarantine["held"] == 6  # the plan crosses the threshold
+    assert _state_content(cycle.state) == before
+    assert cycle.state.staged() == []
+    # the next real cycle sees the six leavers as changes of its own watermark, nothing more
+    real = cycle.run()
+    assert real.report.imported == 6
+    assert sorted(
+        r["sourceIdentity"]["id"] for r in real.records if r["provisioningAction"] == "stagedDelete"
+    ) == (sorted(m["id"] for m in leavers))
