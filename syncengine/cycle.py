@@ -536,13 +536,13 @@ class Cycle:
         return Planned(DELETE, u, out, shadow, shadow.target_id)
 
     def _hold_deletes(self, plan: list[Planned], force: bool, dry_run: bool = False) -> int:
-        """Accidental-deletion prevention: hold every delete and disable of a cycle reaching the threshold.
+        """Accidental-deletion prevention: hold every delete and disable of a cycle that exceeds the threshold.
 
         A dry run only plans the hold: staging a held user would make the next real cycle re-import it.
         """
         threshold = self.job.safety.deletion_threshold
         risky = [p for p in plan if p.kind in (DELETE, DISABLE)]
-        if threshold is None or force or len(risky) < threshold:
+        if threshold is None or force or len(risky) <= threshold:  # exactly the threshold passes
             return 0
         for p in risky:
             p.kind = SKIP
@@ -554,7 +554,7 @@ class Cycle:
                     "EntryExportStagedDelete",
                     StepType.EXPORT,
                     Status.SKIPPED,
-                    f"The change is held: this cycle would delete or disable {len(risky)} users, at or above the accidental-deletion threshold of {threshold}.",
+                    f"The change is held: this cycle would delete or disable {len(risky)} users, more than the accidental-deletion threshold of {threshold}.",
                 )
             )
             if not dry_run:

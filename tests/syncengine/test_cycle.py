@@ -330,3 +330,19 @@ def test_dry_run_over_the_deletion_threshold_leaves_the_state_file_unchanged(
     assert sorted(
         r["sourceIdentity"]["id"] for r in real.records if r["provisioningAction"] == "stagedDelete"
     ) == (sorted(m["id"] for m in leavers))
+
+
+def test_deletion_threshold_trips_only_when_a_cycles_deletions_exceed_it(pair: Pair, tmp_path: Path) -> None:
+    cycle, _ = run(pair, tmp_path, safety=SafetyConfig(deletion_threshold=5))
+    src, _ = pair.clients()
+    members = group_members(pair)
+    for m in members[:5]:  # exactly the threshold: allowed
+        src.delete(f"/groups/{pair.group_id}/members/{m['id']}/$ref")
+    at = cycle.run()
+    assert at.report.quarantine is None
+    assert at.report.actions.get("delete") == 5 and len(b2b_users(pair)) == 15
+    for m in members[5:11]:  # one more than the threshold: all six held
+        src.delete(f"/groups/{pair.group_id}/members/{m['id']}/$ref")
+    over = cycle.run()
+    assert over.report.quarantine == {"reason": "TooManyDeletes", "held": 6}
+    assert over.report.actions.get("delete", 0) == 0 and len(b2b_users(pair)) == 15
