@@ -150,7 +150,7 @@ class Cycle:
             if held:
                 report.quarantine = {"reason": "TooManyDeletes", "held": held}
             self._emit(deferred, ctx, report, records, plan, dry_run)
-            self._end_plan(report)
+            self._end_plan(report, record=not dry_run)
             if report.errors:
                 report.state = "EntryLevelErrors"
             if not dry_run:
@@ -295,27 +295,41 @@ class Cycle:
         self._requirement = licences.requirement_for(self.job)
         self._catalogue = licences.LicenceCatalogue.from_subscribed_skus(self.source.get("/subscribedSkus"))
         self._enforce = self.job.safety.licence_policy.value == "enforce"
-        self._in_scope: list[dict[str, Any]] = []
+        #: source id → licensed (True/False) or None (left the scope) for every user this cycle saw
+        self._scope_seen: dict[str, bool | None] = {}
         self._matcher.prepare(initial=report.kind == "initial")
 
     def _plan_one(self, u: dict[str, Any], report: CycleReport) -> Planned:
         if "@removed" in u:
+            self._scope_seen[u["id"]] = None
             return self._decide(u, None, False, self._requirement)
         d = scope.decide(u, scope=self.job.scope, assigned=u["id"] in self._assigned)
         unlicensed = False
         if d.in_scope:
-            # the licence report needs only these three properties of each in-scope user
-            self._in_scope.append({k: u.get(k) for k in ("id", "userPrincipalName", "assignedLicenses")})
-            unlicensed = self._enforce and not self._catalogue.has_plan(u, self._requirement.service_plan_id)
+            licensed = self._catalogue.has_plan(u, self._requirement.service_plan_id)
+            self._scope_seen[u["id"]] = licensed
+            unlicensed = self._enforce and not licensed
+        else:
+            self._scope_seen[u["id"]] = None
         return self._decide(u, d, unlicensed, self._requirement)
 
-    def _end_plan(self, report: CycleReport) -> None:
-        report.in_scope = len(self._in_scope)
-        lic = licences.licence_report(
-            self._in_scope, self._requirement, self._catalogue, self.job.safety.licence_policy
+    def _end_plan(self, report: CycleReport, *, record: bool = False) -> None:
+        """Count this cycle's in-scope users and word the licence warning over the whole scope.
+
+        The warning an admin sees counts every user in scope, not only those an incremental cycle
+        touched: the users it did not see keep the licence state the state file last recorded (a
+        licence change reaches the cycle through delta, ``assignedLicenses`` is imported).
+        """
+        seen = self._scope_seen
+        report.in_scope = sum(1 for v in seen.values() if v is not None)
+        replace = report.kind == "initial"
+        total, missing = self.state.scope_licence_counts(seen, replace=replace)
+        report.licence_warning = licences.warning_text(
+            self._requirement, total, missing, self.job.safety.licence_policy
         )
-        report.licence_warning = lic.warning
-        self._in_scope = []
+        if record:
+            self.state.apply_scope_licences(seen, replace=replace)
+        self._scope_seen = {}
 
     def _emit(
         self,

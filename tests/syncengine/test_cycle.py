@@ -346,3 +346,44 @@ def test_deletion_threshold_trips_only_when_a_cycles_deletions_exceed_it(pair: P
     over = cycle.run()
     assert over.report.quarantine == {"reason": "TooManyDeletes", "held": 6}
     assert over.report.actions.get("delete", 0) == 0 and len(b2b_users(pair)) == 15
+
+
+def _lacking(pair: Pair) -> list[dict[str, Any]]:
+    src, _ = pair.clients()
+    return [
+        m
+        for m in group_members(pair)
+        if not {
+            x["skuId"]
+            for x in src.get(f"/users/{m['id']}", {"$select": "assignedLicenses"})["assignedLicenses"]
+        }
+        & GOVERNANCE_OR_SUITE
+    ]
+
+
+def test_licence_warning_of_an_incremental_cycle_counts_the_whole_scope(pair: Pair, tmp_path: Path) -> None:
+    src, _ = pair.clients()
+    members = group_members(pair)
+    for m in members[:2]:  # at least two users lack the licence
+        held = src.get(f"/users/{m['id']}", {"$select": "assignedLicenses"})["assignedLicenses"]
+        if held:
+            src.post(
+                f"/users/{m['id']}/assignLicense",
+                {"addLicenses": [], "removeLicenses": [x["skuId"] for x in held]},
+            )
+    lacking = _lacking(pair)
+    cycle, first = run(pair, tmp_path)
+    assert first.report.licence_warning.startswith(f"{len(lacking)} of 20 users")
+    licensed = next(m for m in members if m["id"] not in {x["id"] for x in lacking})
+    src.patch(f"/users/{licensed['id']}", {"department": "Touched"})  # the next cycle sees one user
+    second = cycle.run()
+    assert second.report.imported == 1
+    assert second.report.licence_warning.startswith(f"{len(lacking)} of 20 users")
+    held = src.get(f"/users/{licensed['id']}", {"$select": "assignedLicenses"})["assignedLicenses"]
+    src.post(  # a licence removed in the source reaches the count through delta
+        f"/users/{licensed['id']}/assignLicense",
+        {"addLicenses": [], "removeLicenses": [x["skuId"] for x in held]},
+    )
+    src.delete(f"/groups/{pair.group_id}/members/{lacking[0]['id']}/$ref")  # an unlicensed user leaves
+    third = cycle.run()
+    assert third.report.licence_warning.startswith(f"{len(lacking)} of 19 users")
