@@ -22,6 +22,7 @@ from datetime import datetime
 from typing import Any
 
 from syncengine import licences, mapping, preflight, scope
+from syncengine.backend import GraphCall
 from syncengine.client import GraphClient
 from syncengine.clock import Clock
 from syncengine.errors import GraphApiError, NotFoundError, TokenError, TransportError
@@ -39,7 +40,7 @@ from syncengine.export import (
 )
 from syncengine.logs import CycleReport, LogContext, provisioning_record
 from syncengine.matching import TargetMatcher
-from syncengine.model import Action, AnchorKind, JobConfig, ObjectOutcome, Status, Step, StepType
+from syncengine.model import Action, AnchorKind, ApplyOn, JobConfig, ObjectOutcome, Status, Step, StepType
 from syncengine.state import EngineState, Shadow
 
 __all__ = [
@@ -104,6 +105,15 @@ class Cycle:
         #: keep every record and plan in the CycleResult (off for tenants of millions: they stream to state)
         self.keep_records = keep_records
         self.compiled = mapping.compile_mappings(job.mappings)
+        #: the target attributes a source-side change rewrites (every mapping but the create-only ones)
+        self._target_select = ",".join(
+            sorted(
+                {"id"}
+                | {e.target for e in self.compiled.attributes if e.mapping.apply is not ApplyOn.CREATE_ONLY}
+            )
+        )
+        #: target id → the target user's current values, read for the users of the page being planned
+        self._target_now: dict[str, dict[str, Any]] = {}
         self._matcher = TargetMatcher(job, target)
         self._exporter = Exporter(job, target, state, clock)
 
@@ -141,6 +151,7 @@ class Cycle:
             delta_link = ""
             for page, link in self._pages(report):
                 delta_link = link
+                self._target_now = self._read_targets(page)
                 plans = [self._plan_one(u, report) for u in page]
                 deferred += [p for p in plans if p.kind in (DELETE, DISABLE)]
                 self._emit(
@@ -227,6 +238,7 @@ class Cycle:
             user = {"id": source_id, "@removed": {"reason": "deleted"}}
         self._assigned = self._assignments()
         self._begin_plan(report)
+        self._target_now = self._read_targets([user])
         plan = [self._plan_one(user, report)]
         self._end_plan(report)
         records = []
@@ -283,6 +295,28 @@ class Cycle:
         if more:
             report.imported += len(more)
             yield more, link
+
+    def _read_targets(self, users: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+        """The current target values of the linked users among ``users`` ($batch reads, mapped attributes).
+
+        The service compares the source with the target as it is now, not with what it last exported:
+        a target admin's edit lasts only until the next source-side change to that user.
+        """
+        ids = []
+        for u in users:
+            if "@removed" in u:
+                continue
+            shadow = self.state.shadow(u["id"])
+            if shadow is not None and shadow.phase == "linked" and shadow.target_id:
+                ids.append(shadow.target_id)
+        if not ids:
+            return {}
+        calls = [GraphCall("GET", f"/users/{tid}", {"$select": self._target_select}) for tid in ids]
+        return {
+            tid: r.body
+            for tid, r in zip(ids, self.target.batch(calls), strict=True)
+            if r.status == 200 and isinstance(r.body, dict)
+        }
 
     def _assignments(self) -> set[str]:
         if self.job.scope.sync_all or not self.job.service_principal_id:
@@ -462,7 +496,13 @@ class Cycle:
             )
             return self._planned(CREATE, u, out, shadow, None, anchor, mapped_create)
         mapped = mapping.map_user(u, self.compiled, creating=False, context=self._matcher.map_context())
-        current = shadow.exported if linked else {k: target.get(k) for k in mapped.attributes}
+        if linked:
+            # the target as it is now (a target admin's rename or block is corrected); what was last
+            # exported only when the target could not be read (a deleted target user fails its update)
+            now = self._target_now.get(shadow.target_id or "")
+            current = {k: now.get(k) for k in mapped.attributes} if now is not None else shadow.exported
+        else:
+            current = {k: target.get(k) for k in mapped.attributes}
         changes = mapping.diff(mapped.attributes, current)
         p = self._planned(UPDATE, u, out, shadow, target["id"], anchor, mapped)
         p.changes = changes

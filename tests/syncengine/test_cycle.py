@@ -387,3 +387,32 @@ def test_licence_warning_of_an_incremental_cycle_counts_the_whole_scope(pair: Pa
     src.delete(f"/groups/{pair.group_id}/members/{lacking[0]['id']}/$ref")  # an unlicensed user leaves
     third = cycle.run()
     assert third.report.licence_warning.startswith(f"{len(lacking)} of 19 users")
+
+
+def test_target_edits_are_corrected_by_the_next_source_side_change(pair: Pair, tmp_path: Path) -> None:
+    cycle, _ = run(pair, tmp_path)
+    src, tgt = pair.clients()
+    members = group_members(pair)[:3]
+    renamed, blocked, untouched = members
+
+    def mine(member: dict[str, Any]) -> dict[str, Any]:
+        prefix = member["userPrincipalName"].replace("@", "_")
+        return next(u for u in b2b_users(pair).values() if u["userPrincipalName"].startswith(prefix))
+
+    tgt.patch(f"/users/{mine(renamed)['id']}", {"displayName": "Renamed By Target Admin"})
+    tgt.patch(f"/users/{mine(blocked)['id']}", {"accountEnabled": False})  # "block sign-in"
+    tgt.patch(f"/users/{mine(untouched)['id']}", {"displayName": "Edited, No Source Change"})
+    # a source change unrelated to the edited attributes is enough for the target to be corrected
+    src.patch(f"/users/{renamed['id']}", {"department": "Source Change 1"})
+    src.patch(f"/users/{blocked['id']}", {"department": "Source Change 2"})
+    result = cycle.run()
+    assert result.report.state == "Succeeded", result.report.failure
+    assert mine(renamed)["displayName"] == renamed["displayName"]
+    assert mine(renamed)["department"] == "Source Change 1"
+    assert mine(blocked)["accountEnabled"] is True
+    assert mine(untouched)["displayName"] == "Edited, No Source Change"  # no source change: the edit stays
+    rec = next(r for r in result.records if r["sourceIdentity"]["id"] == renamed["id"])
+    assert rec["provisioningAction"] == "update"
+    changed = {p["displayName"]: p for p in rec["modifiedProperties"]}
+    assert changed["displayName"]["oldValue"] == "Renamed By Target Admin"
+    assert changed["displayName"]["newValue"] == renamed["displayName"]
