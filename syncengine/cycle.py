@@ -23,7 +23,7 @@ from typing import Any
 
 from syncengine import licences, mapping, preflight, scope
 from syncengine.backend import GraphCall
-from syncengine.client import GraphClient
+from syncengine.client import RETRYABLE, GraphClient
 from syncengine.clock import Clock
 from syncengine.errors import GraphApiError, NotFoundError, TokenError, TransportError
 from syncengine.export import (
@@ -62,6 +62,8 @@ log = logging.getLogger(__name__)
 
 #: Objects exported per state commit.
 EXPORT_BATCH = 250
+#: Users per page of an initial import by assignment (as many as a delta page).
+IMPORT_PAGE = 999
 
 
 @dataclass
@@ -274,7 +276,10 @@ class Cycle:
             else:
                 pages = itertools.chain([first], pages)
         if pages is None:
-            pages = self.source.delta_pages("/users/delta", {"$select": select}, page_size=999)
+            if self._imports_by_assignment():
+                pages = self._assigned_pages(select)
+            else:
+                pages = self.source.delta_pages("/users/delta", {"$select": select}, page_size=999)
         seen: set[str] = set()
         link = ""
         for entries, link in pages:
@@ -296,6 +301,28 @@ class Cycle:
             report.imported += len(more)
             yield more, link
 
+    def _imports_by_assignment(self) -> bool:
+        """Scope "assigned users and groups": an initial cycle reads the assigned users, not the tenant."""
+        return not self.job.scope.sync_all and bool(self.job.service_principal_id)
+
+    def _assigned_pages(self, select: str) -> Iterator[tuple[list[dict[str, Any]], str]]:
+        """The initial import of an assignment-scoped job: the assigned users and assigned groups'
+        members (already read by ``_assignments``), plus users still linked from before, by id in
+        ``$batch`` reads; the watermark is a delta link taken first (``$deltatoken=latest``), so a change
+        made while the users are read comes again in the next cycle, never lost.
+        """
+        first = self.source.get("/users/delta", {"$select": select, "$deltatoken": "latest"})
+        link = first.get("@odata.deltaLink", "")
+        if not link:
+            raise GraphApiError(
+                200, "InvalidDeltaResponse", "A $deltatoken=latest answer carried no deltaLink."
+            )
+        ids = sorted(self._assigned | set(self.state.shadow_ids("linked")))
+        for start in range(0, len(ids), IMPORT_PAGE):
+            chunk = ids[start : start + IMPORT_PAGE]
+            found = _get_users(self.source, chunk, select)
+            yield [found.get(sid) or {"id": sid, "@removed": {"reason": "deleted"}} for sid in chunk], link
+
     def _read_targets(self, users: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
         """The current target values of the linked users among ``users`` ($batch reads, mapped attributes).
 
@@ -311,12 +338,7 @@ class Cycle:
                 ids.append(shadow.target_id)
         if not ids:
             return {}
-        calls = [GraphCall("GET", f"/users/{tid}", {"$select": self._target_select}) for tid in ids]
-        return {
-            tid: r.body
-            for tid, r in zip(ids, self.target.batch(calls), strict=True)
-            if r.status == 200 and isinstance(r.body, dict)
-        }
+        return _get_users(self.target, ids, self._target_select)
 
     def _assignments(self) -> set[str]:
         if self.job.scope.sync_all or not self.job.service_principal_id:
@@ -614,6 +636,33 @@ class Cycle:
             if not dry_run:
                 self.state.stage(p.source["id"], p.target_id, "TooManyDeletes")
         return len(risky)
+
+
+def _get_users(client: GraphClient, ids: list[str], select: str) -> dict[str, dict[str, Any]]:
+    """``GET /users/{id}?$select=…`` for every id, in ``$batch`` requests of 20; an id Graph does not
+    know is left out. Items still throttled or unavailable after the batch's own retries are read one by
+    one (each honours its Retry-After); any other error raises ``GraphApiError``."""
+    calls = [GraphCall("GET", f"/users/{uid}", {"$select": select}) for uid in ids]
+    found: dict[str, dict[str, Any]] = {}
+    again: list[str] = []
+    for uid, r in zip(ids, client.batch(calls), strict=True):
+        if r.status == 200 and isinstance(r.body, dict):
+            found[uid] = r.body
+        elif r.status == 404:
+            continue
+        elif r.status in RETRYABLE or r.status == 599:
+            again.append(uid)
+        else:
+            err = r.body.get("error", {}) if isinstance(r.body, dict) else {}
+            raise GraphApiError(
+                r.status, err.get("code", "UnknownError"), err.get("message", f"GET /users/{uid} failed")
+            )
+    for uid in again:  # the batch already waited out the Retry-After of the items it gave up on
+        try:
+            found[uid] = client.get(f"/users/{uid}", {"$select": select})
+        except NotFoundError:
+            continue
+    return found
 
 
 @contextlib.contextmanager

@@ -156,6 +156,11 @@ class EngineState:
         with self._lock:
             return self._db.execute("SELECT COUNT(*) FROM shadows WHERE phase=?", (phase,)).fetchone()[0]
 
+    def shadow_ids(self, phase: str = "linked") -> list[str]:
+        """The source ids of every shadow in ``phase``."""
+        with self._lock:
+            return [r[0] for r in self._db.execute("SELECT source_id FROM shadows WHERE phase=?", (phase,))]
+
     def forget_links(self) -> None:
         """``resetScope: Full`` breaks the source↔target links."""
         with self._lock:

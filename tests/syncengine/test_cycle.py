@@ -52,7 +52,7 @@ def group_members(pair: Pair) -> list[dict[str, Any]]:
 
 
 def test_initial_cycle_creates_one_b2b_member_per_in_scope_user(pair: Pair, tmp_path: Path) -> None:
-    _, result = run(pair, tmp_path)
+    cycle, result = run(pair, tmp_path)
     report = result.report
     assert report.state == "Succeeded", report.failure
     assert report.kind == "initial"
@@ -77,8 +77,20 @@ def test_initial_cycle_creates_one_b2b_member_per_in_scope_user(pair: Pair, tmp_
         "matching",
         "export",
     }
-    skipped = [r for r in result.records if r["provisioningStatusInfo"]["status"] == "skipped"]
-    assert skipped, "out-of-scope source users are logged as skipped"
+    # import by assignment: the initial cycle read the assigned users only
+    assert {r["sourceIdentity"]["id"] for r in result.records} == {m["id"] for m in members.values()}
+    src, _ = pair.clients()
+    outsider = next(
+        u
+        for u in src.list_all("/users", {"$select": "id,userType", "$top": "999"})
+        if u["id"] not in {m["id"] for m in members.values()}
+    )
+    src.patch(f"/users/{outsider['id']}", {"department": "Changed Outside The Scope"})
+    later = cycle.run()
+    skipped = [r for r in later.records if r["provisioningStatusInfo"]["status"] == "skipped"]
+    assert [r["sourceIdentity"]["id"] for r in skipped] == [outsider["id"]], (
+        "a changed out-of-scope source user is logged as skipped"
+    )
 
 
 def test_incremental_cycle_handles_every_lifecycle_change(pair: Pair, tmp_path: Path) -> None:
@@ -416,3 +428,26 @@ def test_target_edits_are_corrected_by_the_next_source_side_change(pair: Pair, t
     changed = {p["displayName"]: p for p in rec["modifiedProperties"]}
     assert changed["displayName"]["oldValue"] == "Renamed By Target Admin"
     assert changed["displayName"]["newValue"] == renamed["displayName"]
+
+
+def test_initial_cycle_imports_by_assignment_not_every_user_of_the_tenant(pair: Pair, tmp_path: Path) -> None:
+    src, _ = pair.clients()
+    tenant_users = len(src.list_all("/users", {"$select": "id", "$top": "999"}))
+    assert tenant_users > 40
+    cycle, first = run(pair, tmp_path)
+    assert first.report.kind == "initial"
+    assert first.report.imported == 20  # the assigned group's members, not the tenant's users
+    assert first.report.actions.get("create") == 20
+    # a watermark reset with a user unassigned meanwhile: the new initial import still sees the linked
+    # user and deprovisions it, and changes made after the import come through the delta link
+    leaver = group_members(pair)[0]
+    src.delete(f"/groups/{pair.group_id}/members/{leaver['id']}/$ref")
+    cycle.state.commit_watermark(None)
+    again = cycle.run()
+    assert again.report.kind == "initial" and again.report.imported == 20
+    assert again.report.actions.get("delete") == 1 and len(b2b_users(pair)) == 19
+    stayer = group_members(pair)[0]
+    src.patch(f"/users/{stayer['id']}", {"department": "After The Import"})
+    later = cycle.run()
+    assert later.report.kind == "incremental" and later.report.imported == 1
+    assert later.report.actions.get("update") == 1
