@@ -24,6 +24,7 @@ from simulator.traffic.errors import TrafficConfigError
 from simulator.traffic.faults import CannedFault, FaultBook
 from simulator.traffic.stats import TrafficStats
 from simulator.traffic.throttle import (
+    INVITING,
     ORDINARY,
     PROFILES,
     PROVISIONING,
@@ -443,4 +444,6 @@ def _special(path: str) -> int:
         return REPORTING
     if low.endswith("/provisionondemand") and "/synchronization/jobs/" in low:
         return PROVISIONING
+    if low.rstrip("/") == "/invitations" or low.startswith("/invitations/"):
+        return INVITING
     return ORDINARY

@@ -224,13 +224,11 @@ def create_control_app(sim: Simulator) -> Flask:
         except (ValueError, TypeError) as exc:
             raise ControlError(400, "BadRequest", f"'by' {exc}") from None
         try:
-            sim.clock.advance(delta)
+            ran = sim.advance_clock(delta)  # each cycle due on the way runs at its time, before the answer
         except ClockRangeError as exc:
             raise ControlError(400, "BadRequest", f"'by': {exc}.") from None
         except ValueError as exc:
             raise ControlError(409, "Conflict", str(exc)) from None
-        sim.store.commit()
-        ran = sim.provisioning.run_due()  # cycles that became due run now, before the answer
         return _json(200, {"now": iso(sim.clock.now()), "virtual": True, "cyclesRun": ran})
 
     from simulator.web.control_provisioning import register_provisioning_routes
