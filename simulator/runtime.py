@@ -7,6 +7,7 @@ import logging
 import os
 import tempfile
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -165,6 +166,13 @@ class Simulator:
             self.set_traffic(self._traffic_profile(self._world_spec.traffic if self._world_spec else None))
         else:
             self.load_world(world, seed)
+
+    def advance_clock(self, delta: timedelta) -> int:
+        """Move the virtual clock forward by ``delta`` and run the provisioning cycles that became due;
+        returns how many ran. Raises ValueError on a real clock or a negative ``delta``."""
+        self.clock.advance(delta)
+        self.store.commit()
+        return self.provisioning.run_due()
 
     # -- servers -------------------------------------------------------------------------
 

@@ -199,11 +199,9 @@ def create_control_app(sim: Simulator) -> Flask:
         except (ValueError, TypeError) as exc:
             raise ControlError(400, "BadRequest", f"'by' {exc}") from None
         try:
-            sim.clock.advance(delta)
+            ran = sim.advance_clock(delta)
         except ValueError as exc:
             raise ControlError(409, "Conflict", str(exc)) from None
-        sim.store.commit()
-        ran = sim.provisioning.run_due()  # cycles that became due run now, before the answer
         return _json(200, {"now": iso(sim.clock.now()), "virtual": True, "cyclesRun": ran})
 
     from simulator.web.control_provisioning import register_provisioning_routes
@@ -296,4 +294,8 @@ def create_control_app(sim: Simulator) -> Flask:
             },
         )
 
+    from simulator.web.locality import CsrfTokens, LocalityGuard
+
+    app.extensions["ccsync.csrf"] = csrf = CsrfTokens()
+    app.wsgi_app = LocalityGuard(app.wsgi_app, form_prefix="/console/", csrf=csrf)  # type: ignore[method-assign]
     return app
