@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from syncengine.backend import Identity
@@ -48,10 +48,13 @@ def clients(sim: Simulator, *tenants: dict[str, Any]) -> tuple[HttpGraph, list[G
     return backend, [GraphClient(backend, admin(t)) for t in tenants]
 
 
-def demo_activity(sim: Simulator, *, quarantine: bool = True) -> DemoActivity:
-    """Configure, run, change the source, run again (see the module docstring); the clock ends virtual."""
-    if not sim.clock.is_virtual:
-        sim.clock.set_virtual()
+def demo_activity(sim: Simulator, *, quarantine: bool = True, start: datetime | None = None) -> DemoActivity:
+    """Configure, run, change the source, run again (see the module docstring); the clock ends virtual.
+
+    ``start``: the virtual time to begin at (fixed dates make screenshots repeatable).
+    """
+    if start is not None or not sim.clock.is_virtual:
+        sim.clock.set_virtual(start)
     doc = sim.endpoints()
     source = next(t for t in doc["tenants"] if t["flavor"] == "commercial")
     targets = {cloud: next(t for t in doc["tenants"] if t["cloud"] == cloud) for cloud in ("gcch", "china")}

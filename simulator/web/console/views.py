@@ -84,7 +84,7 @@ def console_blueprint(sim: Simulator, csrf: CsrfTokens) -> Blueprint:
             resp.set_cookie(CSRF_COOKIE, g.new_cookie, httponly=True, samesite="Strict", path="/console/")
         # The console's pages use only their own inline style: no framing, no foreign resources.
         resp.headers["Content-Security-Policy"] = (
-            "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; form-action 'self'; "
+            "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; "
             "frame-ancestors 'none'; base-uri 'none'"
         )
         resp.headers["X-Content-Type-Options"] = "nosniff"
