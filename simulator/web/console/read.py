@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from simulator.clouds import CLOUDS, Cloud
 from simulator.directory.audit import ACCOUNT_PROVISIONING, LogKind, parse_time
+from simulator.graph.errors import GraphError
 from simulator.provisioning.job_config import CROSS_CLOUD_TAG, LICENCE_POLICY_SETTING, SYNC_FABRIC
 
 if TYPE_CHECKING:
@@ -159,14 +160,18 @@ def _target(sim: Simulator, job: JobRecord) -> Tenant | None:
     return sim.store.tenants.get(company.lower()) if company else None
 
 
-def configurations(sim: Simulator, tenant: Tenant) -> list[dict[str, Any]]:
+def configurations(sim: Simulator, tenant: Tenant, *, with_licences: bool = True) -> list[dict[str, Any]]:
     """Each configuration (service principal with a job) of a source tenant, as the blade lists it."""
     with sim.provisioning.lock:
         jobs = [j for j in sim.provisioning.jobs.values() if j.tenant_id == tenant.id]
-    return [configuration(sim, tenant, job) for job in sorted(jobs, key=lambda j: j.created)]
+    ordered = sorted(jobs, key=lambda j: j.created)
+    return [configuration(sim, tenant, job, with_licences=with_licences) for job in ordered]
 
 
-def configuration(sim: Simulator, tenant: Tenant, job: JobRecord) -> dict[str, Any]:
+def configuration(
+    sim: Simulator, tenant: Tenant, job: JobRecord, *, with_licences: bool = True
+) -> dict[str, Any]:
+    """One configuration as the blade shows it; ``with_licences`` also runs the licence check now."""
     with sim.store.lock:
         sp = tenant.service_principals.get(job.sp_id) or {}
         target = _target(sim, job)
@@ -178,6 +183,7 @@ def configuration(sim: Simulator, tenant: Tenant, job: JobRecord) -> dict[str, A
     runner = job.runner
     next_run = runner.next_run(sim.clock.now()) if runner else None
     policy = next((s["value"] for s in job.settings if s["name"] == LICENCE_POLICY_SETTING), "warn")
+    started = status["schedule"]["state"] != "Disabled"
     return {
         "sp_id": job.sp_id,
         "job_id": job.id,
@@ -196,6 +202,7 @@ def configuration(sim: Simulator, tenant: Tenant, job: JobRecord) -> dict[str, A
         "entries": next((e["value"] for e in st.get("synchronizedEntryCountByType") or []), 0),
         "next_run": next_run,
         "licence_warning": job.licence_warning,
+        "licence": licence_check(sim, tenant, job) if started and with_licences else None,
         "licence_policy": policy.lower(),
     }
 
@@ -219,6 +226,15 @@ def job_of(sim: Simulator, tenant: Tenant, sp_id: str) -> JobRecord:
             f"No configuration with a job for service principal '{sp_id}' in {tenant.display_name}."
         )
     return job
+
+
+def licence_check(sim: Simulator, tenant: Tenant, job: JobRecord) -> Any:
+    """The licence check over every in-scope user, now (a ``LicenceReport``); None when the
+    configuration has no target yet or its scope cannot be read."""
+    try:
+        return unlicensed_users(sim, tenant, job)[0]
+    except (NotFound, GraphError):
+        return None
 
 
 def unlicensed_users(sim: Simulator, tenant: Tenant, job: JobRecord) -> tuple[Any, Any]:

@@ -167,7 +167,7 @@ def console_blueprint(sim: Simulator, csrf: CsrfTokens) -> Blueprint:
             "tenant.html",
             tenant=t,
             settings=read.access_settings(sim, t),
-            configurations=read.configurations(sim, t),
+            configurations=read.configurations(sim, t, with_licences=False),
         )
 
     @bp.get("/configurations")
@@ -184,7 +184,7 @@ def console_blueprint(sim: Simulator, csrf: CsrfTokens) -> Blueprint:
         return render(
             "unlicensed.html",
             tenant=t,
-            configuration=read.configuration(sim, t, job),
+            configuration=read.configuration(sim, t, job, with_licences=False),
             report=report,
             page=page,
         )
@@ -204,7 +204,7 @@ def console_blueprint(sim: Simulator, csrf: CsrfTokens) -> Blueprint:
             actions=ACTIONS,
             statuses=STATUSES,
             query=args,
-            configurations=read.configurations(sim, t),
+            configurations=read.configurations(sim, t, with_licences=False),
             page_url=lambda n: url_for("console.logs", **{**args, "page": n}),
         )
 
@@ -264,7 +264,7 @@ def console_blueprint(sim: Simulator, csrf: CsrfTokens) -> Blueprint:
     def job_action(sp_id: str, verb: str) -> Response:
         t = source_tenant()
         job = read.job_of(sim, t, sp_id)
-        name = read.configuration(sim, t, job)["name"]
+        name = read.configuration(sim, t, job, with_licences=False)["name"]
         if verb == "start":
             sim.provisioning.start(t, job)
             return back("console.configurations", f"Started provisioning for {name}.", tenant=t.id)
