@@ -24,7 +24,7 @@ import io
 import ipaddress
 import json
 import secrets
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from http.cookies import CookieError, SimpleCookie
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -113,12 +113,10 @@ class LocalityGuard:
         *,
         form_prefix: str | None = None,
         csrf: CsrfTokens | None = None,
-        extra_hosts: Iterable[str] = (),
     ) -> None:
         self.app = app
         self.form_prefix = form_prefix
         self.csrf = csrf
-        self.extra_hosts = {h.lower() for h in extra_hosts}
 
     def _host_ok(self, environ: dict[str, Any]) -> bool:
         parsed = split_host(environ.get("HTTP_HOST", ""))
@@ -130,7 +128,7 @@ class LocalityGuard:
             port = 443 if environ.get("wsgi.url_scheme") == "https" else 80
         if port != own_port:
             return False
-        return is_loopback_name(name) or name.lower() in self.extra_hosts
+        return is_loopback_name(name)
 
     def _same_origin(self, url: str, environ: dict[str, Any]) -> bool:
         try:

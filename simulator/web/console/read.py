@@ -6,6 +6,8 @@ page, and the licence list is computed for one configuration only when asked for
 
 from __future__ import annotations
 
+import json
+import threading
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -160,18 +162,20 @@ def _target(sim: Simulator, job: JobRecord) -> Tenant | None:
     return sim.store.tenants.get(company.lower()) if company else None
 
 
-def configurations(sim: Simulator, tenant: Tenant, *, with_licences: bool = True) -> list[dict[str, Any]]:
+def configurations(
+    sim: Simulator, tenant: Tenant, checks: LicenceChecks | None = None
+) -> list[dict[str, Any]]:
     """Each configuration (service principal with a job) of a source tenant, as the blade lists it."""
     with sim.provisioning.lock:
         jobs = [j for j in sim.provisioning.jobs.values() if j.tenant_id == tenant.id]
     ordered = sorted(jobs, key=lambda j: j.created)
-    return [configuration(sim, tenant, job, with_licences=with_licences) for job in ordered]
+    return [configuration(sim, tenant, job, checks) for job in ordered]
 
 
 def configuration(
-    sim: Simulator, tenant: Tenant, job: JobRecord, *, with_licences: bool = True
+    sim: Simulator, tenant: Tenant, job: JobRecord, checks: LicenceChecks | None = None
 ) -> dict[str, Any]:
-    """One configuration as the blade shows it; ``with_licences`` also runs the licence check now."""
+    """One configuration as the blade shows it; with ``checks``, also its licence check as of now."""
     with sim.store.lock:
         sp = tenant.service_principals.get(job.sp_id) or {}
         target = _target(sim, job)
@@ -202,7 +206,7 @@ def configuration(
         "entries": next((e["value"] for e in st.get("synchronizedEntryCountByType") or []), 0),
         "next_run": next_run,
         "licence_warning": job.licence_warning,
-        "licence": licence_check(sim, tenant, job) if started and with_licences else None,
+        "licence": checks.report(sim, tenant, job) if started and checks is not None else None,
         "licence_policy": policy.lower(),
     }
 
@@ -228,13 +232,39 @@ def job_of(sim: Simulator, tenant: Tenant, sp_id: str) -> JobRecord:
     return job
 
 
-def licence_check(sim: Simulator, tenant: Tenant, job: JobRecord) -> Any:
-    """The licence check over every in-scope user, now (a ``LicenceReport``); None when the
-    configuration has no target yet or its scope cannot be read."""
-    try:
-        return unlicensed_users(sim, tenant, job)[0]
-    except (NotFound, GraphError):
-        return None
+class LicenceChecks:
+    """The licence check per configuration, redone only when something it reads has changed.
+
+    The key covers the source directory's change version (users, licences, group members), the
+    configuration's assignments, secrets, settings, schema and tags, and the tenant's subscriptions.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._done: dict[str, tuple[Any, Any]] = {}
+
+    def report(self, sim: Simulator, tenant: Tenant, job: JobRecord) -> Any:
+        """A ``LicenceReport`` over every in-scope user as of now; None when the configuration has no
+        target yet or its scope cannot be read."""
+        with sim.store.lock:
+            sp = tenant.service_principals.get(job.sp_id) or {}
+            key = (
+                id(tenant), tenant.changes.epoch, tenant.changes.version, len(tenant.app_role_assignments),
+                json.dumps(sim.provisioning.secrets.get(job.sp_id), sort_keys=True), json.dumps(job.settings),
+                json.dumps(job.schema, sort_keys=True), tuple(sp.get("tags") or ()),
+                tuple(sorted(tenant.subscribed_skus.items())),
+            )  # fmt: skip
+        with self._lock:
+            done = self._done.get(job.id)
+            if done is not None and done[0] == key:
+                return done[1]
+        try:
+            report = unlicensed_users(sim, tenant, job)[0]
+        except (NotFound, GraphError):
+            report = None
+        with self._lock:
+            self._done[job.id] = (key, report)
+        return report
 
 
 def unlicensed_users(sim: Simulator, tenant: Tenant, job: JobRecord) -> tuple[Any, Any]:

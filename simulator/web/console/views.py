@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -69,6 +69,7 @@ def _span(delta: timedelta | None) -> str:
 
 def console_blueprint(sim: Simulator, csrf: CsrfTokens) -> Blueprint:
     bp = Blueprint("console", __name__, url_prefix="/console", template_folder=str(TEMPLATES))
+    checks = read.LicenceChecks()
 
     @bp.before_request
     def csrf_cookie() -> None:
@@ -167,24 +168,26 @@ def console_blueprint(sim: Simulator, csrf: CsrfTokens) -> Blueprint:
             "tenant.html",
             tenant=t,
             settings=read.access_settings(sim, t),
-            configurations=read.configurations(sim, t, with_licences=False),
+            configurations=read.configurations(sim, t),
         )
 
     @bp.get("/configurations")
     def configurations() -> tuple[str, int]:
         t = source_tenant()
-        return render("configurations.html", tenant=t, configurations=read.configurations(sim, t))
+        return render("configurations.html", tenant=t, configurations=read.configurations(sim, t, checks))
 
     @bp.get("/configurations/<sp_id>/unlicensed")
     def unlicensed(sp_id: str) -> tuple[str, int]:
         t = source_tenant()
         job = read.job_of(sim, t, sp_id)
-        report, config = read.unlicensed_users(sim, t, job)
+        report = checks.report(sim, t, job)
+        if report is None:
+            raise read.NotFound("The configuration has no target tenant yet (no saved credentials).")
         page = read.paged(report.unlicensed, _page())
         return render(
             "unlicensed.html",
             tenant=t,
-            configuration=read.configuration(sim, t, job, with_licences=False),
+            configuration=read.configuration(sim, t, job),
             report=report,
             page=page,
         )
@@ -204,7 +207,7 @@ def console_blueprint(sim: Simulator, csrf: CsrfTokens) -> Blueprint:
             actions=ACTIONS,
             statuses=STATUSES,
             query=args,
-            configurations=read.configurations(sim, t, with_licences=False),
+            configurations=read.configurations(sim, t),
             page_url=lambda n: url_for("console.logs", **{**args, "page": n}),
         )
 
@@ -264,7 +267,7 @@ def console_blueprint(sim: Simulator, csrf: CsrfTokens) -> Blueprint:
     def job_action(sp_id: str, verb: str) -> Response:
         t = source_tenant()
         job = read.job_of(sim, t, sp_id)
-        name = read.configuration(sim, t, job, with_licences=False)["name"]
+        name = read.configuration(sim, t, job)["name"]
         if verb == "start":
             sim.provisioning.start(t, job)
             return back("console.configurations", f"Started provisioning for {name}.", tenant=t.id)
@@ -293,9 +296,7 @@ def console_blueprint(sim: Simulator, csrf: CsrfTokens) -> Blueprint:
         except GraphError as exc:
             raise ActionError(exc.status, exc.message) from None
         outcome = json.loads(result["value"])[0]
-        html, status = render(
-            "on_demand.html", tenant=t, name=name, user=user, outcome=outcome, when=datetime.now()
-        )
+        html, status = render("on_demand.html", tenant=t, name=name, user=user, outcome=outcome)
         return Response(html, status=status)
 
     return bp

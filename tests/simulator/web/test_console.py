@@ -112,3 +112,48 @@ def test_a_bad_log_date_is_a_clear_message(sim: Any) -> None:
     with browser_like(sim) as c:
         r = c.get("/logs", params={"from": "last tuesday"})
     assert r.status_code == 400 and "is not a date" in r.text
+
+
+@pytest.fixture(scope="module")
+def demo() -> Iterator[tuple[Any, Any]]:
+    from simulator.web.console.sample import demo_activity
+
+    with running_simulator(seed=42) as s:
+        yield s, demo_activity(s, quarantine=False)
+
+
+def test_pause_start_and_provision_on_demand_act_through_the_provisioning_service(demo: Any) -> None:
+    sim, activity = demo
+    source, sp = activity.source["id"], activity.service_principals["gcch"]
+    with browser_like(sim) as c:
+        page = c.get("/configurations", params={"tenant": source})
+        assert page.text.count('class="status Active job-status"') == 2
+        r = c.post(f"/configurations/{sp}/pause", data={"csrf_token": token(page.text), "tenant": source})
+        assert (
+            r.status_code == 303
+            and "Paused provisioning" in c.get(r.headers["location"].removeprefix("/console")).text
+        )
+        job = next(j for j in sim.provisioning.jobs.values() if j.sp_id == sp)
+        assert sim.provisioning.job_json(job)["status"]["code"] == "Paused"
+        r = c.post(f"/configurations/{sp}/start", data={"csrf_token": token(page.text), "tenant": source})
+        assert r.status_code == 303 and sim.provisioning.job_json(job)["status"]["code"] == "Active"
+        audits = [a["activityDisplayName"] for a in sim.store.audit.directory_audits(source)[:2]]
+        assert audits == [
+            "Enable/start provisioning configuration",
+            "Disable/pause provisioning configuration",
+        ]
+
+        upn = next(
+            u["userPrincipalName"] for u in sim.store.tenants[source].users.values() if u.get("department")
+        )
+        r = c.post(
+            f"/configurations/{sp}/provision",
+            data={"csrf_token": token(page.text), "tenant": source, "user": upn},
+        )
+        assert r.status_code == 200 and "Provision on demand" in r.text
+        assert '<strong class="od-status">' in r.text and '<ol class="steps">' in r.text
+        r = c.post(
+            f"/configurations/{sp}/provision",
+            data={"csrf_token": token(page.text), "tenant": source, "user": "nobody@nowhere"},
+        )
+        assert r.status_code == 400 and "No user" in r.text
