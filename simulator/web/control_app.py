@@ -321,4 +321,11 @@ def create_control_app(sim: Simulator) -> Flask:
             },
         )
 
+    from simulator.web.locality import CsrfTokens, LocalityGuard
+
+    app.extensions["ccsync.csrf"] = csrf = CsrfTokens()
+    from simulator.web.console import register_console
+
+    register_console(app, sim)
+    app.wsgi_app = LocalityGuard(app.wsgi_app, form_prefix="/console/", csrf=csrf)  # type: ignore[method-assign]
     return app
