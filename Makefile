@@ -53,3 +53,12 @@ format: $(DEVSTAMP)
 
 clean:
 	rm -rf $(VENV) .ccsync .pytest_cache
+
+scenarios: $(DEVSTAMP)
+	$(VENV)/bin/ccsync scenarios run scenarios/library -n 2 --junit .ccsync/scenarios-junit.xml
+
+scenarios-real-dry-check: $(DEVSTAMP)
+	CCSYNC_REAL_DRY_CHECK=1 $(PY) -m pytest tests/scenarios/test_real_backend.py -q -n 0
+
+soak: $(DEVSTAMP)
+	$(VENV)/bin/ccsync scenarios soak --seed 1 --seed 2 --seed 3 --steps 500

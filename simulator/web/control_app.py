@@ -297,6 +297,9 @@ def create_control_app(sim: Simulator) -> Flask:
     from simulator.web.control_traffic import register_traffic_routes
 
     register_traffic_routes(app, sim)
+    from simulator.web.control_licences import register_licence_routes
+
+    register_licence_routes(app, sim)
 
     @app.errorhandler(ControlError)
     def control_error(exc: ControlError) -> Response:
