@@ -22,7 +22,7 @@ def test_load_runs_graph_mix_headless_and_writes_the_reports(
     processes: int, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     out = tmp_path / "results"
-    argv = ["load", "--profile", "graph_mix", "--users", "6", "--run-time", "5s", "--tenant-users", "60"]
+    argv = ["load", "--profile", "graph_mix", "--users", "6", "--run-time", "3s", "--tenant-users", "60"]
     code = main([*argv, "--processes", str(processes), "--out", str(out), "--json"])
 
     summary = json.loads(capsys.readouterr().out)
