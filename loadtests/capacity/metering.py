@@ -42,9 +42,9 @@ class MeteredGraph(GraphBackend):
     def __init__(self, inner: GraphBackend, clock: Clock | None = None) -> None:
         self.inner = inner
         self.by_tenant: dict[str, Meter] = {}
-        #: with a clock: (seconds on it, tenant id, "write" / "read" / "throttled") for every request
+        #: with a clock: (seconds on it, tenant id, "write" / "read" / "throttled", client id) per request
         self.clock = clock
-        self.events: list[tuple[float, str, str]] = []
+        self.events: list[tuple[float, str, str, str]] = []
 
     def send(self, identity: Identity, call: GraphCall) -> GraphResult:
         result = self.inner.send(identity, call)
@@ -61,7 +61,7 @@ class MeteredGraph(GraphBackend):
                 if result.status == 429
                 else ("write" if call.method.upper() in WRITE_METHODS else "read")
             )
-            self.events.append((self.clock.now().timestamp(), identity.tenant_id, kind))
+            self.events.append((self.clock.now().timestamp(), identity.tenant_id, kind, identity.client_id))
         try:
             m.resource_units += int(result.headers.get("x-ms-resource-unit", "0"))
         except ValueError:

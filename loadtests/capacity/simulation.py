@@ -124,7 +124,7 @@ def budget_timeline(
         t0 = sim.clock.now().timestamp()
         run = pair.run_cycle()
         target = pair.tgt["id"]
-        events = [(t - t0, kind) for t, tenant, kind in pair.metered.events if tenant == target]
+        events = [(t - t0, kind) for t, tenant, kind, _ in pair.metered.events if tenant == target]
     budget = limits.tenant_app_writes
     return {
         "users": users,
