@@ -37,7 +37,7 @@ JOBS = 3
 
 @pytest.mark.parametrize(
     ("own_apps", "source_users", "rate"),
-    [(True, 2600, 18_000 / 300), (False, 1500, 3_000 / 150)],
+    [(True, 2100, 18_000 / 300), (False, 1500, 3_000 / 150)],
     ids=["own apps", "one app"],
 )
 def test_three_jobs_into_one_tenant_use_its_write_budget_together_without_violations(
