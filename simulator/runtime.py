@@ -267,7 +267,9 @@ class Simulator:
 
     def refresh_endpoints_file(self) -> None:
         if self.servers:
-            self._write_endpoints(self.endpoints())
+            # under the store's lock: tenants made at once must not race on the file (or its .tmp)
+            with self.store.lock:
+                self._write_endpoints(self.endpoints())
 
     def __enter__(self) -> Simulator:
         return self
