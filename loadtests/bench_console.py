@@ -3,8 +3,8 @@
 
     .venv/bin/python -m loadtests.bench_console [--users 1000000] [--repeat 20]
 
-Each page is fetched over HTTP with keep-alive, ``--repeat`` times after one warm-up; the table shows
-the median and the slowest. Budgets (issue 14): every page < 200 ms with the default world, < 1 s with
+Each page is fetched over HTTP with keep-alive, once cold (nothing cached: the first fetch runs the
+licence check) and then ``--repeat`` times; the table shows the first, the median and the slowest. Budgets (issue 14): every page < 200 ms with the default world, < 1 s with
 the large tenant. Exits 1 when a page is over its budget. Writes JSON to ``loadtests/results/``.
 """
 
@@ -54,7 +54,9 @@ def pages(source: str, sp: str, extra_tenant: str | None = None) -> list[str]:
 def measure(client: httpx.Client, paths: list[str], repeat: int) -> list[dict[str, Any]]:
     rows = []
     for path in paths:
-        r = client.get(path)  # warm-up
+        t0 = time.perf_counter()
+        r = client.get(path)  # the first fetch: nothing cached (the licence check runs here)
+        first = (time.perf_counter() - t0) * 1000
         if r.status_code != 200:
             raise SystemExit(f"{path} answered {r.status_code}: {r.text[:300]}")
         times = []
@@ -65,6 +67,7 @@ def measure(client: httpx.Client, paths: list[str], repeat: int) -> list[dict[st
         rows.append(
             {
                 "page": path,
+                "first_ms": first,
                 "median_ms": statistics.median(times),
                 "max_ms": max(times),
                 "bytes": len(r.content),
@@ -75,13 +78,16 @@ def measure(client: httpx.Client, paths: list[str], repeat: int) -> list[dict[st
 
 def show(title: str, rows: list[dict[str, Any]], budget: float) -> bool:
     print(f"\n{title} (budget {budget:.0f} ms)")
-    print(f"{'page':<58} {'median':>8} {'max':>8}")
+    print(f"{'page':<50} {'first':>8} {'median':>8} {'max':>8}")
     ok = True
     for r in rows:
-        over = r["max_ms"] > budget
+        over = max(r["max_ms"], r["first_ms"]) > budget
         ok &= not over
-        page = r["page"] if len(r["page"]) <= 58 else r["page"][:55] + "..."
-        print(f"{page:<58} {r['median_ms']:>6.1f}ms {r['max_ms']:>6.1f}ms{'  OVER' if over else ''}")
+        page = r["page"] if len(r["page"]) <= 50 else r["page"][:47] + "..."
+        print(
+            f"{page:<50} {r['first_ms']:>6.1f}ms {r['median_ms']:>6.1f}ms {r['max_ms']:>6.1f}ms"
+            f"{'  OVER' if over else ''}"
+        )
     return ok
 
 

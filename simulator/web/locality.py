@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import html
 import io
 import ipaddress
 import json
@@ -92,11 +93,29 @@ class CsrfTokens:
         return hmac.compare_digest(self.token(cookie), token)
 
 
-def _refusal(status: str, code: str, message: str, start_response: Callable[..., Any]) -> list[bytes]:
-    body = json.dumps({"error": {"code": code, "message": message}}, indent=1).encode()
+def _refusal(
+    status: str, code: str, message: str, start_response: Callable[..., Any], environ: dict[str, Any]
+) -> list[bytes]:
+    """The refusal as JSON (the control plane's error shape), or as a short page for a browser that
+    asked for HTML (a console form post)."""
+    if "text/html" in environ.get("HTTP_ACCEPT", ""):
+        body = (
+            '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Refused</title></head>'
+            f"<body><h1>Refused ({html.escape(status)})</h1><p>{html.escape(message)}</p>"
+            '<p><a href="/console/">Back to the console</a></p></body></html>'
+        ).encode()
+        ctype = "text/html; charset=utf-8"
+    else:
+        body = json.dumps({"error": {"code": code, "message": message}}, indent=1).encode()
+        ctype = "application/json"
     start_response(
         status,
-        [("Content-Type", "application/json"), ("Content-Length", str(len(body))), ("Vary", "Origin")],
+        [
+            ("Content-Type", ctype),
+            ("Content-Length", str(len(body))),
+            ("Vary", "Origin, Accept"),
+            ("Content-Security-Policy", "default-src 'none'"),
+        ],
     )
     return [body]
 
@@ -155,6 +174,7 @@ class LocalityGuard:
                 "The control plane answers only to a loopback Host (localhost, 127.0.0.1 or [::1]) with "
                 "its own port; this Host header names another server (DNS rebinding?).",
                 start_response,
+                environ,
             )
         origin = environ.get("HTTP_ORIGIN")
         if origin is not None and not self._same_origin(origin, environ):
@@ -164,6 +184,7 @@ class LocalityGuard:
                 f"Requests from origin '{origin}' are refused: only the simulator's own pages and "
                 "non-browser clients on this machine may use the control plane.",
                 start_response,
+                environ,
             )
         method = environ.get("REQUEST_METHOD", "GET").upper()
         if method in WRITE_METHODS:
@@ -172,7 +193,7 @@ class LocalityGuard:
             if self.form_prefix and path.startswith(self.form_prefix):
                 refused = self._form_refusal(environ, ctype, origin)
                 if refused:
-                    return _refusal("403 Forbidden", "Forbidden", refused, start_response)
+                    return _refusal("403 Forbidden", "Forbidden", refused, start_response, environ)
             elif ctype != "application/json":
                 return _refusal(
                     "415 Unsupported Media Type",
@@ -181,6 +202,7 @@ class LocalityGuard:
                     '({} when there is nothing to send); e.g. curl -H "Content-Type: application/json" '
                     "-d '{}'.",
                     start_response,
+                    environ,
                 )
         return self.app(environ, start_response)
 

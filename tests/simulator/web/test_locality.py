@@ -132,3 +132,14 @@ def test_csrf_tokens_bind_the_form_to_the_browser_cookie() -> None:
     assert not csrf.valid(csrf.new_cookie(), csrf.token(cookie))
     assert not csrf.valid(cookie, None) and not csrf.valid(None, csrf.token(cookie))
     assert not CsrfTokens(b"x" * 32).valid(cookie, csrf.token(cookie))
+
+
+def test_a_browser_asking_for_html_gets_the_refusal_as_a_page(sim: Any) -> None:
+    r = httpx.post(
+        f"{sim.control_url}/console/time/advance",
+        data={"by": "PT1H", "csrf_token": "<script>x</script>"},
+        headers={"Origin": "https://evil.example", "Accept": "text/html,*/*"},
+    )
+    assert r.status_code == 403 and r.headers["content-type"].startswith("text/html")
+    assert "https://evil.example" in r.text and "<script>" not in r.text
+    assert r.headers["content-security-policy"] == "default-src 'none'"
