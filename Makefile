@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 DEVSTAMP := $(VENV)/.installed-dev
 
-.PHONY: demo test lint format clean
+.PHONY: demo test lint format clean fuzz
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,11 @@ demo: $(STAMP)
 
 test: $(DEVSTAMP)
 	$(PY) -m pytest -n auto -q
+
+# The long fuzz run before a release (minutes): >= 20,000 generated requests; figures in docs/reliability.md.
+fuzz: $(DEVSTAMP)
+	CCSYNC_FUZZ_EXAMPLES=17000 CCSYNC_FUZZ_REPORT=.ccsync/fuzz-report.json $(PY) -m pytest tests/simulator/test_fuzz.py -n 0 -q
+	cat .ccsync/fuzz-report.json
 
 lint: $(DEVSTAMP)
 	$(VENV)/bin/ruff check .
