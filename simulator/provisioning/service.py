@@ -82,7 +82,7 @@ class ProvisioningService:
         self.clock = store.clock
         self.data_dir = data_dir
         if data_dir is not None:
-            data_dir.mkdir(parents=True, exist_ok=True)
+            data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         self.backend = SimulatedGraph(router, first_party={SYNC_FABRIC: SYNC_ROLES})
         self.jobs: dict[str, JobRecord] = {}
         self.secrets: dict[str, dict[str, str]] = {}
