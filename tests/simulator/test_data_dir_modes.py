@@ -26,7 +26,10 @@ def test_data_dir_files_are_private(tmp_path: Path) -> None:
         with running_simulator(data_dir=data, durable=True, seed=5) as sim:
             doc = sim.endpoints()
             graph = GraphHttp(doc, tenant_of(doc, "commercial", "commercial"))
-            assert graph("PATCH", "/policies/crossTenantAccessPolicy", json={"displayName": "x"}).status_code == 204
+            assert (
+                graph("PATCH", "/policies/crossTenantAccessPolicy", json={"displayName": "x"}).status_code
+                == 204
+            )
             r = httpx.post(f"{sim.control_url}/_simulator/snapshot/save", json={"name": "s1"})
             assert r.status_code == 200, r.text
             paths = sorted(p for p in data.rglob("*"))
