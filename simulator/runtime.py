@@ -7,10 +7,11 @@ import logging
 import os
 import tempfile
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from simulator.clock import Clock
+from simulator.clock import LATEST_VIRTUAL, Clock, check_virtual_time
 from simulator.clouds import Authority, Cloud
 from simulator.directory.store import Store
 from simulator.endpoints import endpoints_document
@@ -179,6 +180,40 @@ class Simulator:
         else:
             self.load_world(world, seed)
 
+    # -- time ----------------------------------------------------------------------------
+
+    def advance_clock(self, delta: timedelta) -> int:
+        """Move the virtual clock on by ``delta``, running every provisioning cycle that falls due on the
+        way at its own time and in order; returns how many cycles ran.
+
+        Raises ValueError when the clock is real or ``delta`` is negative.
+        """
+        if delta < timedelta(0):
+            raise ValueError("the clock only moves forward")
+        if not self.clock.is_virtual:
+            raise ValueError("the clock is real; switch it to virtual first")
+        if delta >= LATEST_VIRTUAL - self.clock.now():
+            check_virtual_time(LATEST_VIRTUAL)  # raises ClockRangeError, naming the range
+        end = self.clock.now() + delta
+        ran = 0
+        while True:
+            nxt = self.provisioning.next_due()
+            now = self.clock.now()
+            if nxt is None or nxt > end:
+                break
+            if nxt > now:
+                self.clock.advance(nxt - now)
+            self.store.commit()
+            count = self.provisioning.run_due()
+            ran += count
+            if count == 0 and nxt <= now:
+                break  # due but not runnable (a cycle in progress elsewhere): do not spin
+        now = self.clock.now()
+        if end > now:
+            self.clock.advance(end - now)
+        self.store.commit()
+        return ran + self.provisioning.run_due()
+
     # -- servers -------------------------------------------------------------------------
 
     def start(self) -> dict[str, Any]:
@@ -245,7 +280,9 @@ class Simulator:
 
     def refresh_endpoints_file(self) -> None:
         if self.servers:
-            self._write_endpoints(self.endpoints())
+            # under the store's lock: tenants made at once must not race on the file (or its .tmp)
+            with self.store.lock:
+                self._write_endpoints(self.endpoints())
 
     def __enter__(self) -> Simulator:
         return self

@@ -225,13 +225,11 @@ def create_control_app(sim: Simulator) -> Flask:
         except (ValueError, TypeError) as exc:
             raise ControlError(400, "BadRequest", f"'by' {exc}") from None
         try:
-            sim.clock.advance(delta)
+            ran = sim.advance_clock(delta)  # each cycle due on the way runs at its time, before the answer
         except ClockRangeError as exc:
             raise ControlError(400, "BadRequest", f"'by': {exc}.") from None
         except ValueError as exc:
             raise ControlError(409, "Conflict", str(exc)) from None
-        sim.store.commit()
-        ran = sim.provisioning.run_due()  # cycles that became due run now, before the answer
         return _json(200, {"now": iso(sim.clock.now()), "virtual": True, "cyclesRun": ran})
 
     from simulator.web.control_provisioning import register_provisioning_routes
@@ -302,6 +300,9 @@ def create_control_app(sim: Simulator) -> Flask:
     from simulator.web.control_traffic import register_traffic_routes
 
     register_traffic_routes(app, sim)
+    from simulator.web.control_licences import register_licence_routes
+
+    register_licence_routes(app, sim)
 
     @app.errorhandler(ControlError)
     def control_error(exc: ControlError) -> Response:
@@ -326,4 +327,11 @@ def create_control_app(sim: Simulator) -> Flask:
             },
         )
 
+    from simulator.web.locality import CsrfTokens, LocalityGuard
+
+    app.extensions["ccsync.csrf"] = csrf = CsrfTokens()
+    from simulator.web.console import register_console
+
+    register_console(app, sim)
+    app.wsgi_app = LocalityGuard(app.wsgi_app, form_prefix="/console/", csrf=csrf)  # type: ignore[method-assign]
     return app
