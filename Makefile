@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 DEVSTAMP := $(VENV)/.installed-dev
 
-.PHONY: demo test lint format clean
+.PHONY: demo test lint format clean browser screenshots bench-console fuzz
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -21,8 +21,32 @@ $(DEVSTAMP): pyproject.toml | $(PY)
 demo: $(STAMP)
 	$(VENV)/bin/ccsync demo
 
-test: $(DEVSTAMP)
+test: $(DEVSTAMP) browser
 	$(PY) -m pytest -n auto -q
+
+# The console's browser tests drive the system Chromium (Playwright's own download is not used).
+# Install Debian's package when it is missing and we can (root with apt); otherwise they skip, saying why.
+browser:
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 \
+	  || [ -n "$$CCSYNC_CHROMIUM" ] \
+	  || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 \
+	       && { apt-get install -y -q chromium >/dev/null 2>&1 \
+	            || { apt-get update -q >/dev/null 2>&1 && apt-get install -y -q chromium >/dev/null 2>&1; }; } \
+	       && echo "installed chromium for the console's browser tests"; } \
+	  || echo "no chromium and cannot install it here: the console's browser tests will be skipped"
+
+# docs/img/console-*.png: every console blade after ccsync demo-like activity on the default world
+screenshots: $(DEVSTAMP) browser
+	$(PY) -m simulator.web.console.browser docs/img
+
+# how fast each console page answers: default world, then with a 1,000,000-user tenant
+bench-console: $(DEVSTAMP)
+	$(PY) -m loadtests.bench_console
+
+# The long fuzz run before a release (minutes): >= 20,000 generated requests; figures in docs/reliability.md.
+fuzz: $(DEVSTAMP)
+	CCSYNC_FUZZ_EXAMPLES=17000 CCSYNC_FUZZ_REPORT=.ccsync/fuzz-report.json $(PY) -m pytest tests/simulator/test_fuzz.py -n 0 -q
+	cat .ccsync/fuzz-report.json
 
 lint: $(DEVSTAMP)
 	$(VENV)/bin/ruff check .

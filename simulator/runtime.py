@@ -7,10 +7,11 @@ import logging
 import os
 import tempfile
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from simulator.clock import Clock
+from simulator.clock import LATEST_VIRTUAL, Clock, check_virtual_time
 from simulator.clouds import Authority, Cloud
 from simulator.directory.store import Store
 from simulator.endpoints import endpoints_document
@@ -54,13 +55,26 @@ class SimulatorConfig:
     fresh: bool = False
 
 
+def private_data_dir(path: Path) -> None:
+    """Make ``path`` a directory only its owner can enter (0700): it holds client secrets and keys.
+
+    A directory that already exists is tightened only when it is a ccsync data dir (it has our
+    state or endpoints), never some other directory a user happened to name.
+    """
+    if not path.exists():
+        path.mkdir(parents=True, mode=0o700)
+        os.chmod(path, 0o700)  # mkdir's mode is filtered by the umask
+    elif any((path / name).exists() for name in ("state.db", "endpoints.json", "tls")):
+        os.chmod(path, 0o700)
+
+
 class Simulator:
     """The fake Microsoft cloud in one process; ``start`` opens the sockets, ``stop`` closes them."""
 
     def __init__(self, config: SimulatorConfig | None = None, clock: Clock | None = None) -> None:
         self.config = config or SimulatorConfig()
         self.data_dir = Path(self.config.data_dir or tempfile.mkdtemp(prefix="ccsync-")).resolve()
-        self.data_dir.mkdir(parents=True, exist_ok=True)
+        private_data_dir(self.data_dir)
         self.clock = clock or Clock()
         self.store = Store(self.clock)
         self.keys = SigningKeys(self.data_dir)
@@ -166,6 +180,40 @@ class Simulator:
         else:
             self.load_world(world, seed)
 
+    # -- time ----------------------------------------------------------------------------
+
+    def advance_clock(self, delta: timedelta) -> int:
+        """Move the virtual clock on by ``delta``, running every provisioning cycle that falls due on the
+        way at its own time and in order; returns how many cycles ran.
+
+        Raises ValueError when the clock is real or ``delta`` is negative.
+        """
+        if delta < timedelta(0):
+            raise ValueError("the clock only moves forward")
+        if not self.clock.is_virtual:
+            raise ValueError("the clock is real; switch it to virtual first")
+        if delta >= LATEST_VIRTUAL - self.clock.now():
+            check_virtual_time(LATEST_VIRTUAL)  # raises ClockRangeError, naming the range
+        end = self.clock.now() + delta
+        ran = 0
+        while True:
+            nxt = self.provisioning.next_due()
+            now = self.clock.now()
+            if nxt is None or nxt > end:
+                break
+            if nxt > now:
+                self.clock.advance(nxt - now)
+            self.store.commit()
+            count = self.provisioning.run_due()
+            ran += count
+            if count == 0 and nxt <= now:
+                break  # due but not runnable (a cycle in progress elsewhere): do not spin
+        now = self.clock.now()
+        if end > now:
+            self.clock.advance(end - now)
+        self.store.commit()
+        return ran + self.provisioning.run_due()
+
     # -- servers -------------------------------------------------------------------------
 
     def start(self) -> dict[str, Any]:
@@ -232,7 +280,9 @@ class Simulator:
 
     def refresh_endpoints_file(self) -> None:
         if self.servers:
-            self._write_endpoints(self.endpoints())
+            # under the store's lock: tenants made at once must not race on the file (or its .tmp)
+            with self.store.lock:
+                self._write_endpoints(self.endpoints())
 
     def __enter__(self) -> Simulator:
         return self

@@ -31,6 +31,7 @@ from syncengine.backend import Identity
 from syncengine.client import GraphClient
 from syncengine.cycle import Cycle
 from syncengine.model import JobConfig
+from syncengine.pacing import ThrottleGate
 from syncengine.runner import JobRunner
 from syncengine.state import EngineState
 
@@ -82,8 +83,10 @@ class ProvisioningService:
         self.clock = store.clock
         self.data_dir = data_dir
         if data_dir is not None:
-            data_dir.mkdir(parents=True, exist_ok=True)
+            data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         self.backend = SimulatedGraph(router, first_party={SYNC_FABRIC: SYNC_ROLES})
+        #: one per target tenant: the jobs writing into it share its write budget (syncengine/pacing.py)
+        self.gates: dict[tuple[str, str], ThrottleGate] = {}
         self.jobs: dict[str, JobRecord] = {}
         self.secrets: dict[str, dict[str, str]] = {}
         self.lock = threading.RLock()
@@ -128,6 +131,7 @@ class ProvisioningService:
                 job.state.close()
             self.jobs.clear()
             self.secrets.clear()
+            self.gates.clear()
         self.save()
 
     def load(self) -> int:
@@ -459,6 +463,17 @@ class ProvisioningService:
                         job.licence_warning = result.report.licence_warning
         return ran
 
+    def next_due(self) -> datetime | None:
+        """The earliest time a job's next cycle is due on the simulator clock (None: nothing scheduled)."""
+        now = self.clock.now()
+        with self.lock:
+            times = [
+                when
+                for job in self.jobs.values()
+                if job.runner is not None and (when := job.runner.next_run(now)) is not None
+            ]
+        return min(times) if times else None
+
     def start_scheduler(self, period: float = 0.5) -> None:
         def loop() -> None:
             while not self._stop.wait(period):
@@ -493,9 +508,12 @@ class ProvisioningService:
         )
 
     def _clients(self, config: JobConfig) -> tuple[GraphClient, GraphClient]:
+        key = (config.target.cloud, config.target.tenant_id)
+        # in-process requests take no time, so the gate also sends them one at a time (exclusive)
+        gate = self.gates.setdefault(key, ThrottleGate(self.clock, exclusive=True))
         return (
             GraphClient(self.backend, config.source, clock=self.clock),
-            GraphClient(self.backend, config.target, clock=self.clock),
+            GraphClient(self.backend, config.target, clock=self.clock, gate=gate),
         )
 
     def _cycle(self, job: JobRecord) -> Cycle:
