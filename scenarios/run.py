@@ -456,7 +456,16 @@ class ScenarioRun:
         if self.backend.control is not None:
             self.backend.control.run_provisioning()
         else:
-            self.on_demand_all()
+            self.on_demand_all(self._assigned())
+
+    def _assigned(self) -> set[str] | None:
+        """The scenario's users an initial cycle reads: members of the assigned group (None: sync all)."""
+        scope = (self.scenario.data.get("setup") or {}).get("scope", "all")
+        if scope == "all" or scope not in self.groups:
+            return None
+        role, gid = self.groups[scope]
+        members = {m["id"] for m in self.client(role).list_all(f"/groups/{gid}/members", {"$select": "id"})}
+        return {n for n, r in self.users.items() if r.id in members} | self.dirty
 
     def on_demand_all(self, only: set[str] | None = None) -> None:
         """Real tenants: instead of waiting 40 minutes, provision the scenario's users now (those changed
