@@ -148,7 +148,20 @@ def _run(args: argparse.Namespace, console: Console, control: str, out: Path, se
     traffic: dict[str, Any] = {"profile": args.traffic}
     if args.traffic_factor is not None:
         traffic["factor"] = args.traffic_factor
+    previous = httpx.get(f"{control}/_simulator/traffic", timeout=30).json()
     httpx.put(f"{control}/_simulator/traffic", json=traffic, timeout=30).raise_for_status()
+    try:
+        return _locust(args, console, control, out, seconds, extra)
+    finally:  # a reused simulator gets its own profile back (fresh buckets, as any profile switch)
+        restore = {"profile": previous.get("profile", "off")}
+        if "factor" in previous:
+            restore["factor"] = previous["factor"]
+        httpx.put(f"{control}/_simulator/traffic", json=restore, timeout=30)
+
+
+def _locust(
+    args: argparse.Namespace, console: Console, control: str, out: Path, seconds: int, extra: list[str]
+) -> int:
     before = httpx.get(f"{control}/_simulator/traffic/stats", timeout=30).json()
     rate = args.spawn_rate or float(args.users)
     cmd = [
