@@ -187,8 +187,10 @@ def _locust(
             f"[red]locust did not finish (exit {proc.returncode}); its log: {out / 'locust.log'}[/red]"
         )
         return 1
-    after_file = out / "traffic-after.json"
-    after = json.loads(after_file.read_text()) if after_file.exists() else before
+    # read again now that every worker has stopped: locust's own read at test_stop can come before the
+    # last requests of its workers
+    after = httpx.get(f"{control}/_simulator/traffic/stats", timeout=30).json()
+    (out / "traffic-after.json").write_text(json.dumps(after, indent=2))
     summary = summarize(
         json.loads(stats_file.read_text()),
         before,
