@@ -145,3 +145,27 @@ def test_a_gate_holds_every_job_until_the_first_429s_retry_after_and_forgets_it_
     gate.throttled(5)
     clock.t -= 3600  # a reset set the clock back an hour
     assert gate.wait() == 0.0 and clock.slept == [pytest.approx(3.05)]
+
+
+def test_the_provisioning_service_gives_jobs_into_one_target_tenant_one_gate() -> None:
+    from simulator.provisioning.job_config import SYNC_FABRIC
+
+    with running_simulator(seed=3) as sim:
+        tenants = sim.endpoints()["tenants"]
+        sources = [t for t in tenants if t["cloud"] == "commercial"]
+        gcch, dod = (next(t for t in tenants if t["cloud"] == c) for c in ("gcch", "dod"))
+
+        def target_client(source: dict, target: dict) -> GraphClient:
+            job = JobConfig(
+                name=f"{source['id']} to {target['id']}",
+                source=Identity("commercial", source["id"], SYNC_FABRIC),
+                target=Identity(target["cloud"], target["id"], SYNC_FABRIC),
+                mappings=mapping.DEFAULT_MAPPINGS,
+            )
+            return sim.provisioning._clients(job)[1]
+
+        first, second = (target_client(s, gcch) for s in sources[:2])
+        other = target_client(sources[0], dod)
+
+    assert first.gate is not None and first.gate is second.gate  # two jobs, one target: one deadline
+    assert other.gate is not first.gate
