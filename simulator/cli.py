@@ -71,6 +71,9 @@ def build_parser() -> argparse.ArgumentParser:
     from simulator.cli_env import add_parser as add_env_parser
 
     add_env_parser(sub)
+    from scenarios.cli import add_parser as add_scenarios_parser
+
+    add_scenarios_parser(sub)
     from loadtests.cli_load import add_parser as add_load_parser
 
     add_load_parser(sub)
@@ -101,6 +104,10 @@ def main(argv: list[str] | None = None) -> int:
         from simulator.cli_env import run as run_env
 
         return run_env(args, console)
+    if args.command == "scenarios":
+        from scenarios.cli import run as run_scenarios
+
+        return run_scenarios(args, console)
     if args.command == "load":
         from loadtests.cli_load import run as run_load
 
@@ -147,7 +154,7 @@ def cmd_up(args: argparse.Namespace, console: Console) -> int:
     try:
         opened = sim.open_state()
     except (WorldError, TrafficConfigError, JournalError) as exc:
-        console.print(f"[red]{exc}[/red]")
+        console.print(f"{exc}", style="red", markup=False)
         return 2
     try:
         doc = sim.start()

@@ -205,6 +205,7 @@ class GraphClient:
     def batch(self, calls: list[GraphCall]) -> list[GraphResult]:
         """Run independent calls in ``$batch`` requests of 20; throttled items are retried after their Retry-After."""
         results: list[GraphResult | None] = [None] * len(calls)
+        owed = 0.0
         for start in range(0, len(calls), BATCH_LIMIT):
             pending = list(range(start, min(start + BATCH_LIMIT, len(calls))))
             attempt = 0
@@ -243,12 +244,17 @@ class GraphClient:
                             retry_wait, _retry_after(headers) or self.retry.base_delay * 2 ** (attempt - 1)
                         )
                         continue
+                    if status == 429:  # given up: its Retry-After still binds the next request
+                        owed = max(owed, _retry_after(headers) or 0.0)
                     results[i] = GraphResult(status, headers, item.get("body"))
                 pending = sorted(still)
                 if pending and self.gate is not None:
                     self.gate.throttled(retry_wait)  # the next $batch waits at the gate
                 elif pending:
                     self._sleep(retry_wait + self.retry.margin)
+            if owed:
+                self._sleep(owed + self.retry.margin)
+                owed = 0.0
         return [r if r is not None else GraphResult(599, {}, None) for r in results]
 
 

@@ -22,7 +22,8 @@ from datetime import datetime
 from typing import Any
 
 from syncengine import licences, mapping, preflight, scope
-from syncengine.client import GraphClient
+from syncengine.backend import GraphCall
+from syncengine.client import RETRYABLE, GraphClient
 from syncengine.clock import Clock
 from syncengine.errors import GraphApiError, NotFoundError, TokenError, TransportError
 from syncengine.export import (
@@ -39,7 +40,7 @@ from syncengine.export import (
 )
 from syncengine.logs import CycleReport, LogContext, provisioning_record
 from syncengine.matching import TargetMatcher
-from syncengine.model import Action, AnchorKind, JobConfig, ObjectOutcome, Status, Step, StepType
+from syncengine.model import Action, AnchorKind, ApplyOn, JobConfig, ObjectOutcome, Status, Step, StepType
 from syncengine.state import EngineState, Shadow
 
 __all__ = [
@@ -61,6 +62,8 @@ log = logging.getLogger(__name__)
 
 #: Objects exported per state commit.
 EXPORT_BATCH = 250
+#: Users per page of an initial import by assignment (as many as a delta page).
+IMPORT_PAGE = 999
 
 
 @dataclass
@@ -104,6 +107,15 @@ class Cycle:
         #: keep every record and plan in the CycleResult (off for tenants of millions: they stream to state)
         self.keep_records = keep_records
         self.compiled = mapping.compile_mappings(job.mappings)
+        #: the target attributes a source-side change rewrites (every mapping but the create-only ones)
+        self._target_select = ",".join(
+            sorted(
+                {"id"}
+                | {e.target for e in self.compiled.attributes if e.mapping.apply is not ApplyOn.CREATE_ONLY}
+            )
+        )
+        #: target id → the target user's current values, read for the users of the page being planned
+        self._target_now: dict[str, dict[str, Any]] = {}
         self._matcher = TargetMatcher(job, target)
         self._exporter = Exporter(job, target, state, clock)
 
@@ -141,16 +153,17 @@ class Cycle:
             delta_link = ""
             for page, link in self._pages(report):
                 delta_link = link
+                self._target_now = self._read_targets(page)
                 plans = [self._plan_one(u, report) for u in page]
                 deferred += [p for p in plans if p.kind in (DELETE, DISABLE)]
                 self._emit(
                     [p for p in plans if p.kind not in (DELETE, DISABLE)], ctx, report, records, plan, dry_run
                 )
-            held = self._hold_deletes(deferred, force_deletes)
+            held = self._hold_deletes(deferred, force_deletes, dry_run)
             if held:
                 report.quarantine = {"reason": "TooManyDeletes", "held": held}
             self._emit(deferred, ctx, report, records, plan, dry_run)
-            self._end_plan(report)
+            self._end_plan(report, record=not dry_run)
             if report.errors:
                 report.state = "EntryLevelErrors"
             if not dry_run:
@@ -227,6 +240,7 @@ class Cycle:
             user = {"id": source_id, "@removed": {"reason": "deleted"}}
         self._assigned = self._assignments()
         self._begin_plan(report)
+        self._target_now = self._read_targets([user])
         plan = [self._plan_one(user, report)]
         self._end_plan(report)
         records = []
@@ -262,7 +276,10 @@ class Cycle:
             else:
                 pages = itertools.chain([first], pages)
         if pages is None:
-            pages = self.source.delta_pages("/users/delta", {"$select": select}, page_size=999)
+            if self._imports_by_assignment():
+                pages = self._assigned_pages(select)
+            else:
+                pages = self.source.delta_pages("/users/delta", {"$select": select}, page_size=999)
         seen: set[str] = set()
         link = ""
         for entries, link in pages:
@@ -284,6 +301,45 @@ class Cycle:
             report.imported += len(more)
             yield more, link
 
+    def _imports_by_assignment(self) -> bool:
+        """Scope "assigned users and groups": an initial cycle reads the assigned users, not the tenant."""
+        return not self.job.scope.sync_all and bool(self.job.service_principal_id)
+
+    def _assigned_pages(self, select: str) -> Iterator[tuple[list[dict[str, Any]], str]]:
+        """The initial import of an assignment-scoped job: the assigned users and assigned groups'
+        members (already read by ``_assignments``), plus users still linked from before, by id in
+        ``$batch`` reads; the watermark is a delta link taken first (``$deltatoken=latest``), so a change
+        made while the users are read comes again in the next cycle, never lost.
+        """
+        first = self.source.get("/users/delta", {"$select": select, "$deltatoken": "latest"})
+        link = first.get("@odata.deltaLink", "")
+        if not link:
+            raise GraphApiError(
+                200, "InvalidDeltaResponse", "A $deltatoken=latest answer carried no deltaLink."
+            )
+        ids = sorted(self._assigned | set(self.state.shadow_ids("linked")))
+        for start in range(0, len(ids), IMPORT_PAGE):
+            chunk = ids[start : start + IMPORT_PAGE]
+            found = _get_users(self.source, chunk, select)
+            yield [found.get(sid) or {"id": sid, "@removed": {"reason": "deleted"}} for sid in chunk], link
+
+    def _read_targets(self, users: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+        """The current target values of the linked users among ``users`` ($batch reads, mapped attributes).
+
+        The service compares the source with the target as it is now, not with what it last exported:
+        a target admin's edit lasts only until the next source-side change to that user.
+        """
+        ids = []
+        for u in users:
+            if "@removed" in u:
+                continue
+            shadow = self.state.shadow(u["id"])
+            if shadow is not None and shadow.phase == "linked" and shadow.target_id:
+                ids.append(shadow.target_id)
+        if not ids:
+            return {}
+        return _get_users(self.target, ids, self._target_select)
+
     def _assignments(self) -> set[str]:
         if self.job.scope.sync_all or not self.job.service_principal_id:
             return set()
@@ -295,27 +351,41 @@ class Cycle:
         self._requirement = licences.requirement_for(self.job)
         self._catalogue = licences.LicenceCatalogue.from_subscribed_skus(self.source.get("/subscribedSkus"))
         self._enforce = self.job.safety.licence_policy.value == "enforce"
-        self._in_scope: list[dict[str, Any]] = []
+        #: source id → licensed (True/False) or None (left the scope) for every user this cycle saw
+        self._scope_seen: dict[str, bool | None] = {}
         self._matcher.prepare(initial=report.kind == "initial")
 
     def _plan_one(self, u: dict[str, Any], report: CycleReport) -> Planned:
         if "@removed" in u:
+            self._scope_seen[u["id"]] = None
             return self._decide(u, None, False, self._requirement)
         d = scope.decide(u, scope=self.job.scope, assigned=u["id"] in self._assigned)
         unlicensed = False
         if d.in_scope:
-            # the licence report needs only these three properties of each in-scope user
-            self._in_scope.append({k: u.get(k) for k in ("id", "userPrincipalName", "assignedLicenses")})
-            unlicensed = self._enforce and not self._catalogue.has_plan(u, self._requirement.service_plan_id)
+            licensed = self._catalogue.has_plan(u, self._requirement.service_plan_id)
+            self._scope_seen[u["id"]] = licensed
+            unlicensed = self._enforce and not licensed
+        else:
+            self._scope_seen[u["id"]] = None
         return self._decide(u, d, unlicensed, self._requirement)
 
-    def _end_plan(self, report: CycleReport) -> None:
-        report.in_scope = len(self._in_scope)
-        lic = licences.licence_report(
-            self._in_scope, self._requirement, self._catalogue, self.job.safety.licence_policy
+    def _end_plan(self, report: CycleReport, *, record: bool = False) -> None:
+        """Count this cycle's in-scope users and word the licence warning over the whole scope.
+
+        The warning an admin sees counts every user in scope, not only those an incremental cycle
+        touched: the users it did not see keep the licence state the state file last recorded (a
+        licence change reaches the cycle through delta, ``assignedLicenses`` is imported).
+        """
+        seen = self._scope_seen
+        report.in_scope = sum(1 for v in seen.values() if v is not None)
+        replace = report.kind == "initial"
+        total, missing = self.state.scope_licence_counts(seen, replace=replace)
+        report.licence_warning = licences.warning_text(
+            self._requirement, total, missing, self.job.safety.licence_policy
         )
-        report.licence_warning = lic.warning
-        self._in_scope = []
+        if record:
+            self.state.apply_scope_licences(seen, replace=replace)
+        self._scope_seen = {}
 
     def _emit(
         self,
@@ -448,7 +518,13 @@ class Cycle:
             )
             return self._planned(CREATE, u, out, shadow, None, anchor, mapped_create)
         mapped = mapping.map_user(u, self.compiled, creating=False, context=self._matcher.map_context())
-        current = shadow.exported if linked else {k: target.get(k) for k in mapped.attributes}
+        if linked:
+            # the target as it is now (a target admin's rename or block is corrected); what was last
+            # exported only when the target could not be read (a deleted target user fails its update)
+            now = self._target_now.get(shadow.target_id or "")
+            current = {k: now.get(k) for k in mapped.attributes} if now is not None else shadow.exported
+        else:
+            current = {k: target.get(k) for k in mapped.attributes}
         changes = mapping.diff(mapped.attributes, current)
         p = self._planned(UPDATE, u, out, shadow, target["id"], anchor, mapped)
         p.changes = changes
@@ -535,11 +611,14 @@ class Cycle:
         )
         return Planned(DELETE, u, out, shadow, shadow.target_id)
 
-    def _hold_deletes(self, plan: list[Planned], force: bool) -> int:
-        """Accidental-deletion prevention: hold every delete and disable of a cycle reaching the threshold."""
+    def _hold_deletes(self, plan: list[Planned], force: bool, dry_run: bool = False) -> int:
+        """Accidental-deletion prevention: hold every delete and disable of a cycle that exceeds the threshold.
+
+        A dry run only plans the hold: staging a held user would make the next real cycle re-import it.
+        """
         threshold = self.job.safety.deletion_threshold
         risky = [p for p in plan if p.kind in (DELETE, DISABLE)]
-        if threshold is None or force or len(risky) < threshold:
+        if threshold is None or force or len(risky) <= threshold:  # exactly the threshold passes
             return 0
         for p in risky:
             p.kind = SKIP
@@ -551,11 +630,39 @@ class Cycle:
                     "EntryExportStagedDelete",
                     StepType.EXPORT,
                     Status.SKIPPED,
-                    f"The change is held: this cycle would delete or disable {len(risky)} users, at or above the accidental-deletion threshold of {threshold}.",
+                    f"The change is held: this cycle would delete or disable {len(risky)} users, more than the accidental-deletion threshold of {threshold}.",
                 )
             )
-            self.state.stage(p.source["id"], p.target_id, "TooManyDeletes")
+            if not dry_run:
+                self.state.stage(p.source["id"], p.target_id, "TooManyDeletes")
         return len(risky)
+
+
+def _get_users(client: GraphClient, ids: list[str], select: str) -> dict[str, dict[str, Any]]:
+    """``GET /users/{id}?$select=…`` for every id, in ``$batch`` requests of 20; an id Graph does not
+    know is left out. Items still throttled or unavailable after the batch's own retries are read one by
+    one (each honours its Retry-After); any other error raises ``GraphApiError``."""
+    calls = [GraphCall("GET", f"/users/{uid}", {"$select": select}) for uid in ids]
+    found: dict[str, dict[str, Any]] = {}
+    again: list[str] = []
+    for uid, r in zip(ids, client.batch(calls), strict=True):
+        if r.status == 200 and isinstance(r.body, dict):
+            found[uid] = r.body
+        elif r.status == 404:
+            continue
+        elif r.status in RETRYABLE or r.status == 599:
+            again.append(uid)
+        else:
+            err = r.body.get("error", {}) if isinstance(r.body, dict) else {}
+            raise GraphApiError(
+                r.status, err.get("code", "UnknownError"), err.get("message", f"GET /users/{uid} failed")
+            )
+    for uid in again:  # the batch already waited out the Retry-After of the items it gave up on
+        try:
+            found[uid] = client.get(f"/users/{uid}", {"$select": select})
+        except NotFoundError:
+            continue
+    return found
 
 
 @contextlib.contextmanager

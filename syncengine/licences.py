@@ -193,6 +193,13 @@ def licence_report(
     return LicenceReport(requirement, checked, tuple(unlicensed), warning, policy)
 
 
+def warning_text(
+    requirement: LicenceRequirement, checked: int, missing: int, policy: LicencePolicy
+) -> str | None:
+    """The admin's warning for ``missing`` unlicensed users of ``checked`` in scope (None when none lack it)."""
+    return _warning(requirement, checked, missing, policy) if missing else None
+
+
 def _warning(requirement: LicenceRequirement, checked: int, missing: int, policy: LicencePolicy) -> str:
     kind = "cross-cloud" if requirement.cross_cloud else "cross-tenant"
     lack, they = ("lacks", "The user is") if missing == 1 else ("lack", "They are")
@@ -231,4 +238,5 @@ __all__ = [
     "licence_report",
     "requirement_for",
     "skip_reason",
+    "warning_text",
 ]

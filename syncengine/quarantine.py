@@ -126,7 +126,7 @@ def evaluate(
             QuarantineReason.TOO_MANY_DELETES,
             error=SynchronizationError(
                 QuarantineReason.TOO_MANY_DELETES.value,
-                f"{held} deletions or disables were held: at or above the accidental-deletion threshold "
+                f"{held} deletions or disables were held: more than the accidental-deletion threshold "
                 f"of {safety.deletion_threshold}. Allow them with restart resetScope ForceDeletes, or fix "
                 "the cause and restart.",
                 True,

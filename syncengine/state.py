@@ -37,6 +37,9 @@ CREATE TABLE IF NOT EXISTS escrows (
 CREATE TABLE IF NOT EXISTS staged (source_id TEXT PRIMARY KEY, target_id TEXT, reason TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS cycles (id TEXT PRIMARY KEY, kind TEXT NOT NULL, began TEXT NOT NULL,
     ended TEXT, report TEXT);
+-- every user in scope as of the last cycle, with whether it holds the licence the job needs: the
+-- licence warning counts the whole scope, not only the users one incremental cycle touched
+CREATE TABLE IF NOT EXISTS scope_licences (source_id TEXT PRIMARY KEY, licensed INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS logs (seq INTEGER PRIMARY KEY AUTOINCREMENT, cycle_id TEXT NOT NULL, record TEXT NOT NULL);
 """
 
@@ -153,6 +156,11 @@ class EngineState:
         with self._lock:
             return self._db.execute("SELECT COUNT(*) FROM shadows WHERE phase=?", (phase,)).fetchone()[0]
 
+    def shadow_ids(self, phase: str = "linked") -> list[str]:
+        """The source ids of every shadow in ``phase``."""
+        with self._lock:
+            return [r[0] for r in self._db.execute("SELECT source_id FROM shadows WHERE phase=?", (phase,))]
+
     def forget_links(self) -> None:
         """``resetScope: Full`` breaks the source↔target links."""
         with self._lock:
@@ -197,6 +205,40 @@ class EngineState:
     def clear_staged(self) -> None:
         with self._lock:
             self._db.execute("DELETE FROM staged")
+
+    # -- the licence view of the scope ------------------------------------------------------
+
+    def scope_licence_counts(self, changes: dict[str, bool | None], *, replace: bool) -> tuple[int, int]:
+        """(in scope, unlicensed) of the whole scope once ``changes`` apply, without writing.
+
+        ``changes`` maps a source id to whether it is licensed, or None when it left the scope;
+        ``replace`` (an initial cycle) means ``changes`` is the whole scope.
+        """
+        in_scope = sum(1 for v in changes.values() if v is not None)
+        unlicensed = sum(1 for v in changes.values() if v is False)
+        if replace:
+            return in_scope, unlicensed
+        with self._lock:
+            rows = self._db.execute("SELECT source_id, licensed FROM scope_licences").fetchall()
+        for sid, licensed in rows:
+            if sid not in changes:
+                in_scope += 1
+                unlicensed += 0 if licensed else 1
+        return in_scope, unlicensed
+
+    def apply_scope_licences(self, changes: dict[str, bool | None], *, replace: bool) -> None:
+        """Record ``changes`` (see ``scope_licence_counts``) in one transaction."""
+        with self.transaction():
+            if replace:
+                self._db.execute("DELETE FROM scope_licences")
+            self._db.executemany(
+                "DELETE FROM scope_licences WHERE source_id = ?",
+                [(sid,) for sid, v in changes.items() if v is None],
+            )
+            self._db.executemany(
+                "INSERT OR REPLACE INTO scope_licences (source_id, licensed) VALUES (?, ?)",
+                [(sid, int(v)) for sid, v in changes.items() if v is not None],
+            )
 
     # -- cycles and logs ---------------------------------------------------------------------
 

@@ -27,6 +27,7 @@ from simulator.graph.errors import (
     unauthenticated,
 )
 from simulator.graph.message import GraphRequest, GraphResponse
+from simulator.traffic.costs import request_cost
 
 log = logging.getLogger(__name__)
 
@@ -158,6 +159,9 @@ class GraphRouter:
             resp.headers["Content-Type"] = "application/json"
         if self.traffic is not None and seen.caller is not None and seen.route is not None:
             self.traffic.settle(cloud, req, seen.caller, seen.route, resp)
+        elif seen.route is not None and not req.path.lower().startswith("/$batch"):
+            # real Graph sends the cost with every identity-and-access answer, throttling or not
+            resp.headers["x-ms-resource-unit"] = str(request_cost(req.method, req.path, req.query).ru)
         resp.headers.setdefault("Content-Type", ODATA_JSON)
         resp.headers["request-id"] = request_id
         resp.headers["client-request-id"] = client_request_id

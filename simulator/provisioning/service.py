@@ -463,6 +463,17 @@ class ProvisioningService:
                         job.licence_warning = result.report.licence_warning
         return ran
 
+    def next_due(self) -> datetime | None:
+        """The earliest time a job's next cycle is due on the simulator clock (None: nothing scheduled)."""
+        now = self.clock.now()
+        with self.lock:
+            times = [
+                when
+                for job in self.jobs.values()
+                if job.runner is not None and (when := job.runner.next_run(now)) is not None
+            ]
+        return min(times) if times else None
+
     def start_scheduler(self, period: float = 0.5) -> None:
         def loop() -> None:
             while not self._stop.wait(period):

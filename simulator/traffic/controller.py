@@ -24,6 +24,7 @@ from simulator.traffic.errors import TrafficConfigError
 from simulator.traffic.faults import CannedFault, FaultBook
 from simulator.traffic.stats import TrafficStats
 from simulator.traffic.throttle import (
+    INVITING,
     ORDINARY,
     PROFILES,
     PROVISIONING,
@@ -199,6 +200,25 @@ class TrafficController:
                 {"id": f.id, "fired": f.fired, "remaining": f.remaining} for f in self._faults.faults
             ]
             return doc
+
+    def budget_use(self) -> dict[tuple[str, str, str], dict[str, float]]:
+        """Per (cloud, app, tenant): the share of its RU and write budgets in use now (0 to 1, more
+        with debt); empty when no profile throttles. Read-only: refills to now, charges nothing."""
+        with self._lock:
+            if self._throttle is None:
+                return {}
+            now = self.clock.timestamp()
+            out = {}
+            for key, lane in self._throttle._lanes.items():
+                for bucket in (lane.tenant_app_ru, lane.tenant_app_writes):
+                    bucket.refill(now)
+                out[key] = {
+                    "ru_use": lane.tenant_app_ru.usage(),
+                    "ru_quota": lane.tenant_app_ru.capacity,
+                    "write_use": lane.tenant_app_writes.usage(),
+                    "write_quota": lane.tenant_app_writes.capacity,
+                }
+            return out
 
     def reset_stats(self) -> None:
         with self._lock:
@@ -443,4 +463,6 @@ def _special(path: str) -> int:
         return REPORTING
     if low.endswith("/provisionondemand") and "/synchronization/jobs/" in low:
         return PROVISIONING
+    if low.rstrip("/") == "/invitations" or low.startswith("/invitations/"):
+        return INVITING
     return ORDINARY

@@ -81,6 +81,10 @@ PROVISION_ON_DEMAND = LimitKind(
     "synchronization.provisionondemand",
 )
 REPORTS = LimitKind("reports", "Tenant_Application", "Read", "RequestLimitExceeded", "reports")
+#: throttling-limits, "Invitation manager service limits": any request on /invitations, per tenant for all apps
+INVITATIONS = LimitKind(
+    "tenant_invitations", "Tenant", "ReadWrite", "RequestLimitExceeded", "tenant.invitations"
+)
 LIMIT_KINDS = (
     TENANT_APP_RU,
     TENANT_APP_WRITES,
@@ -90,6 +94,7 @@ LIMIT_KINDS = (
     APP_REQUESTS,
     PROVISION_ON_DEMAND,
     REPORTS,
+    INVITATIONS,
 )
 
 
@@ -115,6 +120,8 @@ class Limits:
     #: special surfaces (per application + tenant)
     provision_on_demand: Budget = Budget(5, 10)
     reports: Budget = Budget(5, 10)
+    #: any request on ``/invitations``, one tenant across all applications
+    invitations: Budget = Budget(150, 5)
 
     def tenant_app_ru(self, users: int) -> Budget:
         """The application + tenant RU budget for a tenant with ``users`` live users."""
@@ -139,7 +146,7 @@ def _plain(x: float) -> float | int:
 
 
 #: Limits already in single digits keep their documented numbers under ``scaled``.
-UNSCALED = frozenset({"provision_on_demand", "reports"})
+UNSCALED = frozenset({"provision_on_demand", "reports", "invitations"})
 
 
 def make_limits(profile: str, factor: float | None = None) -> Limits:
@@ -190,6 +197,7 @@ class Lane:
         "app_requests",
         "provision_on_demand",
         "reports",
+        "invitations",
     )
 
     def __init__(self, **buckets: TokenBucket) -> None:
@@ -198,7 +206,7 @@ class Lane:
 
 
 #: Special request classes: paths with their own limits.
-ORDINARY, PROVISIONING, REPORTING = 0, 1, 2
+ORDINARY, PROVISIONING, REPORTING, INVITING = 0, 1, 2, 3
 
 Entry = tuple[TokenBucket, float, LimitKind]
 
@@ -237,6 +245,7 @@ class Throttle:
                 app_requests=shared("app_requests", app_id, lim.app_requests),
                 provision_on_demand=own(lim.provision_on_demand),
                 reports=own(lim.reports),
+                invitations=shared("invitations", tenant_id, lim.invitations),
             )
         return lane
 
@@ -259,6 +268,8 @@ class Throttle:
             out.append((lane.app_writes, 1, APP_WRITES))
         if special == PROVISIONING:
             out.append((lane.provision_on_demand, 1, PROVISION_ON_DEMAND))
+        elif special == INVITING:
+            out.append((lane.invitations, 1, INVITATIONS))
         return out
 
     @staticmethod

@@ -52,7 +52,7 @@ def group_members(pair: Pair) -> list[dict[str, Any]]:
 
 
 def test_initial_cycle_creates_one_b2b_member_per_in_scope_user(pair: Pair, tmp_path: Path) -> None:
-    _, result = run(pair, tmp_path)
+    cycle, result = run(pair, tmp_path)
     report = result.report
     assert report.state == "Succeeded", report.failure
     assert report.kind == "initial"
@@ -77,8 +77,20 @@ def test_initial_cycle_creates_one_b2b_member_per_in_scope_user(pair: Pair, tmp_
         "matching",
         "export",
     }
-    skipped = [r for r in result.records if r["provisioningStatusInfo"]["status"] == "skipped"]
-    assert skipped, "out-of-scope source users are logged as skipped"
+    # import by assignment: the initial cycle read the assigned users only
+    assert {r["sourceIdentity"]["id"] for r in result.records} == {m["id"] for m in members.values()}
+    src, _ = pair.clients()
+    outsider = next(
+        u
+        for u in src.list_all("/users", {"$select": "id,userType", "$top": "999"})
+        if u["id"] not in {m["id"] for m in members.values()}
+    )
+    src.patch(f"/users/{outsider['id']}", {"department": "Changed Outside The Scope"})
+    later = cycle.run()
+    skipped = [r for r in later.records if r["provisioningStatusInfo"]["status"] == "skipped"]
+    assert [r["sourceIdentity"]["id"] for r in skipped] == [outsider["id"]], (
+        "a changed out-of-scope source user is logged as skipped"
+    )
 
 
 def test_incremental_cycle_handles_every_lifecycle_change(pair: Pair, tmp_path: Path) -> None:
@@ -303,3 +315,139 @@ def test_target_user_deleted_by_a_target_admin_is_not_restored(pair: Pair, tmp_p
     deleted = tgt.list_all("/directory/deletedItems/microsoft.graph.user", {"$select": "id"})
     assert [d["id"] for d in deleted] == [mine["id"]]
     assert mine["id"] not in {u["id"] for u in b2b_users(pair).values()}
+
+
+def _state_content(state: Any) -> list[str]:
+    """Every row of every table of a state file, as SQL (the file's content, independent of page layout)."""
+    with state._lock:
+        return list(state._db.iterdump())
+
+
+def test_dry_run_over_the_deletion_threshold_leaves_the_state_file_unchanged(
+    pair: Pair, tmp_path: Path
+) -> None:
+    cycle, _ = run(pair, tmp_path, safety=SafetyConfig(deletion_threshold=5))
+    src, _ = pair.clients()
+    leavers = group_members(pair)[:6]
+    for m in leavers:
+        src.delete(f"/groups/{pair.group_id}/members/{m['id']}/$ref")
+    before = _state_content(cycle.state)
+    plan = cycle.run(dry_run=True)
+    assert plan.report.quarantine and plan.report.quarantine["held"] == 6  # the plan crosses the threshold
+    assert _state_content(cycle.state) == before
+    assert cycle.state.staged() == []
+    # the next real cycle sees the six leavers as changes of its own watermark, nothing more
+    real = cycle.run()
+    assert real.report.imported == 6
+    assert sorted(
+        r["sourceIdentity"]["id"] for r in real.records if r["provisioningAction"] == "stagedDelete"
+    ) == (sorted(m["id"] for m in leavers))
+
+
+def test_deletion_threshold_trips_only_when_a_cycles_deletions_exceed_it(pair: Pair, tmp_path: Path) -> None:
+    cycle, _ = run(pair, tmp_path, safety=SafetyConfig(deletion_threshold=5))
+    src, _ = pair.clients()
+    members = group_members(pair)
+    for m in members[:5]:  # exactly the threshold: allowed
+        src.delete(f"/groups/{pair.group_id}/members/{m['id']}/$ref")
+    at = cycle.run()
+    assert at.report.quarantine is None
+    assert at.report.actions.get("delete") == 5 and len(b2b_users(pair)) == 15
+    for m in members[5:11]:  # one more than the threshold: all six held
+        src.delete(f"/groups/{pair.group_id}/members/{m['id']}/$ref")
+    over = cycle.run()
+    assert over.report.quarantine == {"reason": "TooManyDeletes", "held": 6}
+    assert over.report.actions.get("delete", 0) == 0 and len(b2b_users(pair)) == 15
+
+
+def _lacking(pair: Pair) -> list[dict[str, Any]]:
+    src, _ = pair.clients()
+    return [
+        m
+        for m in group_members(pair)
+        if not {
+            x["skuId"]
+            for x in src.get(f"/users/{m['id']}", {"$select": "assignedLicenses"})["assignedLicenses"]
+        }
+        & GOVERNANCE_OR_SUITE
+    ]
+
+
+def test_licence_warning_of_an_incremental_cycle_counts_the_whole_scope(pair: Pair, tmp_path: Path) -> None:
+    src, _ = pair.clients()
+    members = group_members(pair)
+    for m in members[:2]:  # at least two users lack the licence
+        held = src.get(f"/users/{m['id']}", {"$select": "assignedLicenses"})["assignedLicenses"]
+        if held:
+            src.post(
+                f"/users/{m['id']}/assignLicense",
+                {"addLicenses": [], "removeLicenses": [x["skuId"] for x in held]},
+            )
+    lacking = _lacking(pair)
+    cycle, first = run(pair, tmp_path)
+    assert first.report.licence_warning.startswith(f"{len(lacking)} of 20 users")
+    licensed = next(m for m in members if m["id"] not in {x["id"] for x in lacking})
+    src.patch(f"/users/{licensed['id']}", {"department": "Touched"})  # the next cycle sees one user
+    second = cycle.run()
+    assert second.report.imported == 1
+    assert second.report.licence_warning.startswith(f"{len(lacking)} of 20 users")
+    held = src.get(f"/users/{licensed['id']}", {"$select": "assignedLicenses"})["assignedLicenses"]
+    src.post(  # a licence removed in the source reaches the count through delta
+        f"/users/{licensed['id']}/assignLicense",
+        {"addLicenses": [], "removeLicenses": [x["skuId"] for x in held]},
+    )
+    src.delete(f"/groups/{pair.group_id}/members/{lacking[0]['id']}/$ref")  # an unlicensed user leaves
+    third = cycle.run()
+    assert third.report.licence_warning.startswith(f"{len(lacking)} of 19 users")
+
+
+def test_target_edits_are_corrected_by_the_next_source_side_change(pair: Pair, tmp_path: Path) -> None:
+    cycle, _ = run(pair, tmp_path)
+    src, tgt = pair.clients()
+    members = group_members(pair)[:3]
+    renamed, blocked, untouched = members
+
+    def mine(member: dict[str, Any]) -> dict[str, Any]:
+        prefix = member["userPrincipalName"].replace("@", "_")
+        return next(u for u in b2b_users(pair).values() if u["userPrincipalName"].startswith(prefix))
+
+    tgt.patch(f"/users/{mine(renamed)['id']}", {"displayName": "Renamed By Target Admin"})
+    tgt.patch(f"/users/{mine(blocked)['id']}", {"accountEnabled": False})  # "block sign-in"
+    tgt.patch(f"/users/{mine(untouched)['id']}", {"displayName": "Edited, No Source Change"})
+    # a source change unrelated to the edited attributes is enough for the target to be corrected
+    src.patch(f"/users/{renamed['id']}", {"department": "Source Change 1"})
+    src.patch(f"/users/{blocked['id']}", {"department": "Source Change 2"})
+    result = cycle.run()
+    assert result.report.state == "Succeeded", result.report.failure
+    assert mine(renamed)["displayName"] == renamed["displayName"]
+    assert mine(renamed)["department"] == "Source Change 1"
+    assert mine(blocked)["accountEnabled"] is True
+    assert mine(untouched)["displayName"] == "Edited, No Source Change"  # no source change: the edit stays
+    rec = next(r for r in result.records if r["sourceIdentity"]["id"] == renamed["id"])
+    assert rec["provisioningAction"] == "update"
+    changed = {p["displayName"]: p for p in rec["modifiedProperties"]}
+    assert changed["displayName"]["oldValue"] == "Renamed By Target Admin"
+    assert changed["displayName"]["newValue"] == renamed["displayName"]
+
+
+def test_initial_cycle_imports_by_assignment_not_every_user_of_the_tenant(pair: Pair, tmp_path: Path) -> None:
+    src, _ = pair.clients()
+    tenant_users = len(src.list_all("/users", {"$select": "id", "$top": "999"}))
+    assert tenant_users > 40
+    cycle, first = run(pair, tmp_path)
+    assert first.report.kind == "initial"
+    assert first.report.imported == 20  # the assigned group's members, not the tenant's users
+    assert first.report.actions.get("create") == 20
+    # a watermark reset with a user unassigned meanwhile: the new initial import still sees the linked
+    # user and deprovisions it, and changes made after the import come through the delta link
+    leaver = group_members(pair)[0]
+    src.delete(f"/groups/{pair.group_id}/members/{leaver['id']}/$ref")
+    cycle.state.commit_watermark(None)
+    again = cycle.run()
+    assert again.report.kind == "initial" and again.report.imported == 20
+    assert again.report.actions.get("delete") == 1 and len(b2b_users(pair)) == 19
+    stayer = group_members(pair)[0]
+    src.patch(f"/users/{stayer['id']}", {"department": "After The Import"})
+    later = cycle.run()
+    assert later.report.kind == "incremental" and later.report.imported == 1
+    assert later.report.actions.get("update") == 1

@@ -331,7 +331,7 @@ def test_a_policy_turned_off_on_the_target_quarantines_with_encountered_quaranti
 
 
 def test_too_many_deletes_quarantines_and_force_deletes_releases_them(make_job: Callable[..., Job]) -> None:
-    job = make_job(deletion_threshold=3)
+    job = make_job(deletion_threshold=2)
     first_cycle(job)
     src, _ = job.pair.clients()
     for m in members(job.pair)[:3]:

@@ -298,3 +298,39 @@ def test_concurrent_requests_never_overspend_a_budget(harness: Harness) -> None:
     totals = harness.traffic.stats()["totals"]
     assert totals["requests"] == 200
     assert totals["throttled"] + totals["retry_after_violations"] == 165
+
+
+def test_every_identity_response_carries_x_ms_resource_unit_also_with_traffic_off(harness: Harness) -> None:
+    me = harness.caller(harness.tenant())
+    harness.router.traffic = None  # the "off" profile: no hook at all
+    listed = harness.call(me, "GET", "/users")
+    assert listed.status == 200 and listed.headers["x-ms-resource-unit"] == "2"  # documented cost of users
+    assert harness.call(me, "GET", "/users", {"$top": "5"}).headers["x-ms-resource-unit"] == "1"  # $top < 20
+    selected = harness.call(me, "GET", "/users", {"$select": "id"})
+    assert selected.headers["x-ms-resource-unit"] == "1"  # $select −1
+    missing = harness.call(me, "GET", f"/users/{MISSING}")
+    assert missing.status == 404 and missing.headers["x-ms-resource-unit"] == "1"
+    assert harness.call(me, "GET", "/subscribedSkus").headers["x-ms-resource-unit"] == "3"
+
+
+def test_invitations_are_limited_per_tenant_across_all_apps(harness: Harness) -> None:
+    harness.traffic.configure("documented")
+    harness.router.add("GET", "/invitations", lambda ctx: GraphResponse(200, {"value": []}), ())
+    tenant = harness.tenant()
+    first = harness.caller(tenant)
+    second = harness.caller(tenant, app_id="11111111-2222-3333-4444-555555555555")
+    for n in range(150):  # two apps share the tenant's 150 requests per 5 seconds
+        assert harness.call(first if n % 2 else second, "GET", "/invitations").status == 200, n
+    resp = harness.call(first, "GET", "/invitations")
+    retry_after = assert_throttled(
+        resp, f"Tenant/ReadWrite/{first.app_id}/{first.tenant_id}", "RequestLimitExceeded"
+    )
+    assert retry_after <= 5
+    other = harness.caller(harness.tenant())  # another tenant has its own budget
+    assert harness.call(other, "GET", "/invitations").status == 200
+    harness.advance(5)
+    assert harness.call(second, "GET", "/invitations").status == 200
+
+
+def test_scaled_profile_keeps_the_documented_invitation_limit() -> None:
+    assert make_limits("scaled", 100).invitations == Budget(150, 5)
