@@ -23,13 +23,14 @@ from simulator.directory.store import Store
 from simulator.directory.tenant import Tenant
 from simulator.graph.errors import GraphError, bad_request, not_found
 from simulator.graph.router import GraphRouter
-from simulator.provisioning.job_config import SYNC_FABRIC, build_job_config
+from simulator.provisioning.job_config import CROSS_CLOUD_TAG, SYNC_FABRIC, build_job_config
 from simulator.provisioning.schema import SchemaError, default_schema, merge_schema, parse_schema
 from simulator.provisioning.simulated_graph import SimulatedGraph
-from syncengine import licences, preflight, scope
+from syncengine import licences, preflight, schema_rules, scope
 from syncengine.backend import Identity
 from syncengine.client import GraphClient
 from syncengine.cycle import Cycle
+from syncengine.mapping import MappingError
 from syncengine.model import JobConfig
 from syncengine.runner import JobRunner
 from syncengine.state import EngineState
@@ -303,6 +304,27 @@ class ProvisioningService:
                 raise bad_request(
                     'SyncNotificationSettings must be a JSON object written as a string, e.g. \'{\\"Enabled\\":false,\\"DeleteThresholdEnabled\\":true,\\"DeleteThresholdValue\\":500}\'.'
                 ) from None
+        company = secrets.get("CompanyId", "").strip().lower()
+        if company:
+            with self.lock:
+                other = next(
+                    (
+                        sid
+                        for sid, saved in self.secrets.items()
+                        if sid != sp["id"]
+                        and saved.get("CompanyId", "").strip().lower() == company
+                        and tenant.service_principals.get(sid) is not None
+                    ),
+                    None,
+                )
+            if other is not None:
+                name = (tenant.service_principals.get(other) or {}).get("displayName", other)
+                raise GraphError(
+                    409,
+                    "Request_MultipleObjectsWithSameKeyValue",
+                    f"This tenant already has a cross-tenant synchronization configuration to tenant {company} "
+                    f"('{name}'); only one configuration per source and target tenant pair is allowed.",
+                )
         if "CompanyId" in secrets and self.store.tenants.get(secrets["CompanyId"].lower()) is None:
             log.info("CompanyId %s is not a tenant of this simulator", secrets["CompanyId"])
         with self.lock:
@@ -319,6 +341,12 @@ class ProvisioningService:
             parse_schema(new)
         except SchemaError as exc:
             raise GraphError(400, exc.code, exc.message) from None
+        sp = self._sp(tenant, job.sp_id)
+        if CROSS_CLOUD_TAG in (sp.get("tags") or []):
+            try:
+                schema_rules.validate_cross_cloud(parse_schema(new)[0])
+            except MappingError as exc:
+                raise GraphError(400, exc.code, str(exc)) from None
         with self.lock:
             old = parse_schema(job.schema)
             job.schema = {**new, "id": job.id}
