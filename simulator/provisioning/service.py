@@ -23,6 +23,7 @@ from simulator.directory.store import Store
 from simulator.directory.tenant import Tenant
 from simulator.graph.errors import GraphError, bad_request, not_found
 from simulator.graph.router import GraphRouter
+from simulator.provisioning import audit_events
 from simulator.provisioning.job_config import CROSS_CLOUD_TAG, SYNC_FABRIC, build_job_config
 from simulator.provisioning.schema import SchemaError, default_schema, merge_schema, parse_schema
 from simulator.provisioning.simulated_graph import SimulatedGraph
@@ -483,6 +484,12 @@ class ProvisioningService:
                 result = runner.tick()
                 if result is not None:
                     ran += 1
+                    quarantine = runner.status()["status"]["quarantine"]
+                    if quarantine is not None:
+                        tenant = self.store.tenants.get(job.tenant_id)
+                        sp = tenant.service_principals.get(job.sp_id) if tenant else None
+                        if sp is not None:
+                            audit_events.record_quarantine(self.store, job.tenant_id, sp, quarantine)
                     if result.report.licence_warning is not None or job.licence_warning:
                         job.licence_warning = result.report.licence_warning
         return ran
@@ -556,6 +563,12 @@ class ProvisioningService:
             )
         source, target = self._clients(config)
         audit = self.store.audit
+        store = self.store
+
+        def on_record(rec: dict[str, Any]) -> None:
+            audit.add_provisioning(job.tenant_id, [rec])
+            audit_events.record_object_events(store, job.tenant_id, sp, rec)
+
         return Cycle(
             config,
             source,
@@ -564,7 +577,7 @@ class ProvisioningService:
             self.clock,
             job_id=job.id,
             service_principal_name=sp["displayName"],
-            on_record=lambda rec: audit.add_provisioning(job.tenant_id, [rec]),
+            on_record=on_record,
         )
 
     def _licence_report(self, config: JobConfig, source: GraphClient) -> licences.LicenceReport:
