@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import re
 import uuid
 from typing import Any
@@ -29,6 +30,15 @@ _ALLOWED = {
 def guest_upn(email: str, domain: str) -> str:
     """The UPN Entra gives an invited user: ``alias_domain#EXT#@tenant-initial-domain``."""
     return f"{email.replace('@', '_')}#EXT#@{domain}"
+
+
+def home_identity(home_user_id: str) -> dict[str, Any]:
+    """The alternative security id of a B2B user's home account (type 5, key = its netId's bytes, base64)."""
+    return {
+        "type": 5,
+        "identityProvider": None,
+        "key": base64.b64encode(bytes.fromhex(dir_users.net_id(home_user_id))).decode("ascii"),
+    }
 
 
 def invite(ctx: Context) -> GraphResponse:
@@ -66,6 +76,7 @@ def invite(ctx: Context) -> GraphResponse:
     created = user is None
     if user is None:
         home = ctx.store.tenant(email.split("@", 1)[1])
+        home_user = home.user(email) if home is not None else None
         identities = (
             [{"signInType": "federated", "issuer": "ExternalAzureAD", "issuerAssignedId": None}]
             if home is not None
@@ -86,6 +97,13 @@ def invite(ctx: Context) -> GraphResponse:
                 "externalUserStateChangeDateTime": iso(ctx.now),
                 "showInAddressList": False,
                 "identities": identities,
+                # the guest's home identity (a user of another Entra tenant): what cross-tenant
+                # synchronization matches an existing B2B user on (assumed: recorded at invitation)
+                **(
+                    {"alternativeSecurityIds": [home_identity(home_user["id"])]}
+                    if home_user is not None
+                    else {}
+                ),
             },
             ctx.now,
             trusted=True,
