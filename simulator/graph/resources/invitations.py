@@ -9,6 +9,7 @@ from typing import Any
 
 from simulator.clock import iso
 from simulator.directory import users as dir_users
+from simulator.directory.audit import SYNC_FABRIC_APP_ID
 from simulator.graph import auditing
 from simulator.graph import permissions as perm
 from simulator.graph.errors import bad_request
@@ -74,6 +75,11 @@ def invite(ctx: Context) -> GraphResponse:
     upn = guest_upn(email, ctx.tenant.default_domain)
     user = ctx.tenant.user(upn)
     created = user is None
+    # The simulated provisioning service (first-party Microsoft.Azure.SyncFabric) creates synced users
+    # through this handler, standing in for the service's internal API: the user is redeemed at once
+    # (never PendingAcceptance) and no "Invite external user" entry is written; "Add user" is acted by
+    # SyncFabric. Any other caller gets an ordinary B2B invitation.
+    service = ctx.caller.app_id == SYNC_FABRIC_APP_ID
     if user is None:
         home = ctx.store.tenant(email.split("@", 1)[1])
         home_user = home.user(email) if home is not None else None
@@ -93,7 +99,7 @@ def invite(ctx: Context) -> GraphResponse:
                 "otherMails": [email],
                 "userType": user_type,
                 "creationType": "Invitation",
-                "externalUserState": "PendingAcceptance",
+                "externalUserState": "Accepted" if service else "PendingAcceptance",
                 "externalUserStateChangeDateTime": iso(ctx.now),
                 "showInAddressList": False,
                 "identities": identities,
@@ -111,14 +117,15 @@ def invite(ctx: Context) -> GraphResponse:
     if created:
         added = auditing.object_changes({}, user, [k for k in user if k not in ("id", "createdDateTime")])
         auditing.record(ctx, auditing.USER_MANAGEMENT, "Add user", "Add", [auditing.user_target(user, added)])
-    auditing.record(
-        ctx,
-        auditing.USER_MANAGEMENT,
-        "Invite external user",
-        "Add",
-        [auditing.user_target(user)],
-        service=auditing.INVITED_USERS,
-    )
+    if not service:
+        auditing.record(
+            ctx,
+            auditing.USER_MANAGEMENT,
+            "Invite external user",
+            "Add",
+            [auditing.user_target(user)],
+            service=auditing.INVITED_USERS,
+        )
     invitation = {
         "@odata.context": f"{ctx.root}/$metadata#invitations/$entity",
         "id": str(uuid.uuid4()),
