@@ -88,6 +88,8 @@ class ProvisioningService:
         self.backend = SimulatedGraph(router, first_party={SYNC_FABRIC: SYNC_ROLES})
         self.jobs: dict[str, JobRecord] = {}
         self.secrets: dict[str, dict[str, str]] = {}
+        #: the licence warning of each configuration's last test connection (service principal id → text)
+        self.validation_warnings: dict[str, str | None] = {}
         self.lock = threading.RLock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -130,6 +132,7 @@ class ProvisioningService:
                 job.state.close()
             self.jobs.clear()
             self.secrets.clear()
+            self.validation_warnings.clear()
         self.save()
 
     def load(self) -> int:
@@ -269,8 +272,6 @@ class ProvisioningService:
             **status,
             "synchronizationJobSettings": list(job.settings),
         }
-        if job.licence_warning:
-            body["@ccsync.licenseWarning"] = job.licence_warning
         return body
 
     def _runner(self, job: JobRecord) -> JobRunner:
@@ -398,6 +399,8 @@ class ProvisioningService:
         if failures:
             raise GraphError(400, failures[0].code, preflight.validate_credentials_message(failures[0]))
         warning = self._licence_report(config, source).warning
+        with self.lock:
+            self.validation_warnings[sp["id"]] = warning
         if job is not None:
             job.licence_warning = warning
         return warning

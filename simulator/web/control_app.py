@@ -207,6 +207,9 @@ def create_control_app(sim: Simulator) -> Flask:
     from simulator.web.control_provisioning import register_provisioning_routes
 
     register_provisioning_routes(app, sim)
+    from simulator.web.control_licence import register_licence_routes
+
+    register_licence_routes(app, sim)
 
     @app.post("/_simulator/provisioning/run")
     def run_provisioning() -> Response:
