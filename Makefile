@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 DEVSTAMP := $(VENV)/.installed-dev
 
-.PHONY: demo test lint format clean
+.PHONY: demo test lint format clean browser screenshots bench-console
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -21,8 +21,27 @@ $(DEVSTAMP): pyproject.toml | $(PY)
 demo: $(STAMP)
 	$(VENV)/bin/ccsync demo
 
-test: $(DEVSTAMP)
+test: $(DEVSTAMP) browser
 	$(PY) -m pytest -n auto -q
+
+# The console's browser tests drive the system Chromium (Playwright's own download is not used).
+# Install Debian's package when it is missing and we can (root with apt); otherwise they skip, saying why.
+browser:
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 \
+	  || [ -n "$$CCSYNC_CHROMIUM" ] \
+	  || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 \
+	       && { apt-get install -y -q chromium >/dev/null 2>&1 \
+	            || { apt-get update -q >/dev/null 2>&1 && apt-get install -y -q chromium >/dev/null 2>&1; }; } \
+	       && echo "installed chromium for the console's browser tests"; } \
+	  || echo "no chromium and cannot install it here: the console's browser tests will be skipped"
+
+# docs/img/console-*.png: every console blade after ccsync demo-like activity on the default world
+screenshots: $(DEVSTAMP) browser
+	$(PY) -m simulator.web.console.browser docs/img
+
+# how fast each console page answers: default world, then with a 1,000,000-user tenant
+bench-console: $(DEVSTAMP)
+	$(PY) -m loadtests.bench_console
 
 lint: $(DEVSTAMP)
 	$(VENV)/bin/ruff check .
@@ -34,3 +53,12 @@ format: $(DEVSTAMP)
 
 clean:
 	rm -rf $(VENV) .ccsync .pytest_cache
+
+scenarios: $(DEVSTAMP)
+	$(VENV)/bin/ccsync scenarios run scenarios/library -n 2 --junit .ccsync/scenarios-junit.xml
+
+scenarios-real-dry-check: $(DEVSTAMP)
+	CCSYNC_REAL_DRY_CHECK=1 $(PY) -m pytest tests/scenarios/test_real_backend.py -q -n 0
+
+soak: $(DEVSTAMP)
+	$(VENV)/bin/ccsync scenarios soak --seed 1 --seed 2 --seed 3 --steps 500

@@ -71,6 +71,15 @@ def build_parser() -> argparse.ArgumentParser:
     from simulator.cli_env import add_parser as add_env_parser
 
     add_env_parser(sub)
+    from scenarios.cli import add_parser as add_scenarios_parser
+
+    add_scenarios_parser(sub)
+    from loadtests.cli_load import add_parser as add_load_parser
+
+    add_load_parser(sub)
+    from loadtests.cli_capacity import add_parser as add_capacity_parser
+
+    add_capacity_parser(sub)
     d = sub.add_parser("demo", help="the main job: start the simulator and exercise it with real clients")
     d.add_argument("--seed", type=int, default=42, help="seed for the generated world (default 42)")
     d.add_argument("--json", action="store_true", help="print the cycle reports as JSON instead of the story")
@@ -95,6 +104,18 @@ def main(argv: list[str] | None = None) -> int:
         from simulator.cli_env import run as run_env
 
         return run_env(args, console)
+    if args.command == "scenarios":
+        from scenarios.cli import run as run_scenarios
+
+        return run_scenarios(args, console)
+    if args.command == "load":
+        from loadtests.cli_load import run as run_load
+
+        return run_load(args, console)
+    if args.command == "capacity":
+        from loadtests.cli_capacity import run as run_capacity
+
+        return run_capacity(args, console)
     if args.command == "demo":
         from simulator.demo import run_demo
 
@@ -133,7 +154,7 @@ def cmd_up(args: argparse.Namespace, console: Console) -> int:
     try:
         opened = sim.open_state()
     except (WorldError, TrafficConfigError, JournalError) as exc:
-        console.print(f"[red]{exc}[/red]")
+        console.print(f"{exc}", style="red", markup=False)
         return 2
     try:
         doc = sim.start()

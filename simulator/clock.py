@@ -19,9 +19,30 @@ def parse_duration(text: str) -> timedelta:
     if not m or text.strip() in ("P", "PT") or text.strip().endswith("T"):
         raise ValueError(f"not an ISO-8601 duration: {text!r} (example: PT40M, P7D, PT1H30M)")
     parts = {k: float(v) if v else 0.0 for k, v in m.groupdict().items()}
-    return timedelta(
-        weeks=parts["w"], days=parts["d"], hours=parts["h"], minutes=parts["m"], seconds=parts["s"]
-    )
+    try:
+        return timedelta(
+            weeks=parts["w"], days=parts["d"], hours=parts["h"], minutes=parts["m"], seconds=parts["s"]
+        )
+    except OverflowError:
+        raise ValueError(f"is too long: {text!r} (at most {timedelta.max.days} days)") from None
+
+
+#: Virtual time stays before this, so "now + a token lifetime / a purge delay" stays a valid date.
+LATEST_VIRTUAL = datetime(9000, 1, 1, tzinfo=UTC)
+EARLIEST_VIRTUAL = datetime(1970, 1, 2, tzinfo=UTC)
+
+
+class ClockRangeError(ValueError):
+    """A virtual time outside what the simulator can compute with (before 1970 or from year 9000)."""
+
+
+def check_virtual_time(when: datetime) -> None:
+    """``ClockRangeError`` unless ``when`` is a time the virtual clock may show."""
+    if not EARLIEST_VIRTUAL <= when < LATEST_VIRTUAL:
+        raise ClockRangeError(
+            f"the virtual clock must stay between {EARLIEST_VIRTUAL.date()} and {LATEST_VIRTUAL.date()} "
+            f"(asked for {when.isoformat()})"
+        )
 
 
 class Clock:
@@ -46,8 +67,13 @@ class Clock:
 
     def set_virtual(self, start: datetime | None = None) -> None:
         """Freeze time at ``start`` (default: now) and let only ``advance`` move it."""
+        try:
+            when = (start or datetime.now(UTC)).astimezone(UTC)
+        except OverflowError:
+            raise ClockRangeError(f"the virtual clock cannot show {start!r}") from None
+        check_virtual_time(when)
         with self._lock:
-            self._virtual = (start or datetime.now(UTC)).astimezone(UTC)
+            self._virtual = when
 
     def set_real(self) -> None:
         with self._lock:
@@ -60,6 +86,8 @@ class Clock:
         with self._lock:
             if self._virtual is None:
                 raise ValueError("the clock is real; switch it to virtual first")
+            if delta >= LATEST_VIRTUAL - self._virtual:
+                check_virtual_time(LATEST_VIRTUAL)  # raises, naming the range
             self._virtual = self._virtual + delta
             return self._virtual
 

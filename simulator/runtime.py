@@ -11,7 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from simulator.clock import Clock
+from simulator.clock import LATEST_VIRTUAL, Clock, check_virtual_time
 from simulator.clouds import Authority, Cloud
 from simulator.directory.store import Store
 from simulator.endpoints import endpoints_document
@@ -179,6 +179,8 @@ class Simulator:
             raise ValueError("the clock only moves forward")
         if not self.clock.is_virtual:
             raise ValueError("the clock is real; switch it to virtual first")
+        if delta >= LATEST_VIRTUAL - self.clock.now():
+            check_virtual_time(LATEST_VIRTUAL)  # raises ClockRangeError, naming the range
         end = self.clock.now() + delta
         ran = 0
         while True:
@@ -268,7 +270,9 @@ class Simulator:
 
     def refresh_endpoints_file(self) -> None:
         if self.servers:
-            self._write_endpoints(self.endpoints())
+            # under the store's lock: tenants made at once must not race on the file (or its .tmp)
+            with self.store.lock:
+                self._write_endpoints(self.endpoints())
 
     def __enter__(self) -> Simulator:
         return self

@@ -62,7 +62,7 @@ def main(args: argparse.Namespace, console: Console) -> int:
     try:
         loaded = load_job(args.config)
     except ConfigError as exc:
-        console.print(f"[red]{exc}[/red]")
+        console.print(f"{exc}", style="red", markup=False)
         return 2
     backend = _backend(loaded)
     source = GraphClient(backend, loaded.job.source)
@@ -70,7 +70,7 @@ def main(args: argparse.Namespace, console: Console) -> int:
     try:
         state = EngineState(loaded.state_path, loaded.job.name)
     except StateError as exc:
-        console.print(f"[red]{exc}[/red]")
+        console.print(f"{exc}", style="red", markup=False)
         return 2
     try:
         return _VERBS[args.verb](args, console, loaded, source, target, state)
@@ -221,17 +221,18 @@ def _render(console: Console, result: Any, as_json: bool, *, title: str) -> int:
         if report.skip_reasons:
             console.print("skipped: " + ", ".join(f"{k} {v}" for k, v in sorted(report.skip_reasons.items())))
         if report.errors:
-            console.print(
-                "[red]errors: " + ", ".join(f"{k} {v}" for k, v in sorted(report.errors.items())) + "[/red]"
-            )
+            errors = ", ".join(f"{k} {v}" for k, v in sorted(report.errors.items()))
+            console.print(f"errors: {errors}", style="red", markup=False)
         if report.licence_warning:
-            console.print(f"[yellow]licence warning: {report.licence_warning}[/yellow]")
+            console.print(f"licence warning: {report.licence_warning}", style="yellow", markup=False)
         if report.quarantine:
             console.print(
-                f"[red]quarantine: {report.quarantine}[/red] (release with: ccsync sync run --force-deletes)"
+                f"quarantine: {report.quarantine} (release with: ccsync sync run --force-deletes)",
+                style="red",
+                markup=False,
             )
         if report.failure:
-            console.print(f"[red]{report.failure['code']}: {report.failure['message']}[/red]")
+            console.print(f"{report.failure['code']}: {report.failure['message']}", style="red", markup=False)
         console.print(
             f"{report.imported} imported, {report.in_scope} in scope, {report.requests} Graph requests, {report.throttled} throttled, {report.duration_s} s"
         )

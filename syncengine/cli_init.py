@@ -51,7 +51,7 @@ def add_parser(verbs: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace, console: Console) -> int:
     out: Path = args.output
     if out.exists() and not args.force:
-        console.print(f"[red]{out} exists; choose another --output or add --force[/red]")
+        console.print(f"{out} exists; choose another --output or add --force", style="red", markup=False)
         return 2
     real = [getattr(args, f"{r}_{k}") for r in ("source", "target") for k in ("tenant", "cloud", "client_id")]
     try:
@@ -90,7 +90,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
             service_principal_id=args.service_principal_id,
         )
     except JobFileError as exc:
-        console.print(f"[red]{exc}[/red]")
+        console.print(f"{exc}", style="red", markup=False)
         return 2
     tomllib.loads(text)  # a template bug must fail here, not in the user's next command
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -100,7 +100,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
         try:
             load_job(out)  # secrets are in files: the whole job must load now
         except ConfigError as exc:
-            console.print(f"[red]the written job does not load: {exc}[/red]")
+            console.print(f"the written job does not load: {exc}", style="red", markup=False)
             return 1
     if args.json:
         print_json(console, {"path": str(out), "name": name, "simulator": endpoints is not None})

@@ -18,7 +18,7 @@ from syncengine.client import GraphClient
 from syncengine.config import ConfigError, endpoints_document, load_job
 from syncengine.errors import GraphApiError, TokenError
 from syncengine.http_backend import HttpGraph, clouds_from_endpoints
-from syncengine.setup import PairSetup, configure_service, configure_source, configure_target
+from syncengine.setup import PairSetup, check_setup, configure_service, configure_source, configure_target
 
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:
@@ -117,7 +117,7 @@ def run(command: str, args: argparse.Namespace, console: Console) -> int:
     try:
         src, tgt, source, target, backend = _clients(args)
     except ConfigError as exc:
-        console.print(f"[red]{exc}[/red]")
+        console.print(f"{exc}", style="red", markup=False)
         return 2
     try:
         return (
@@ -126,7 +126,7 @@ def run(command: str, args: argparse.Namespace, console: Console) -> int:
             else _logs(args, console, src)
         )
     except (GraphApiError, TokenError) as exc:
-        console.print(f"[red]{exc}[/red]")
+        console.print(f"{exc}", style="red", markup=False)
         return 1
     finally:
         backend.close()
@@ -146,6 +146,26 @@ def _setup(
         if not args.json:
             line(console, f"  {text}")
 
+    # everything that can be checked is checked before the first write: a refused setup changes nothing
+    failures = check_setup(src, tgt, pair, scope_group=args.group, sync_all=args.sync_all)
+    if failures:
+        if args.json:
+            print_json(
+                console,
+                {
+                    "ok": False,
+                    "failures": [
+                        {"code": f.code, "side": f.side, "message": f.message, "fix": f.fix} for f in failures
+                    ],
+                },
+            )
+        else:
+            for f in failures:
+                console.print(f"✗ {f.code} ({f.side})", style="red", markup=False, highlight=False)
+                prose(console, f.message)
+                prose(console, f"fix: {f.fix}")
+            line(console, "nothing was changed in either tenant")
+        return 1
     if not args.json:
         heading(
             console,

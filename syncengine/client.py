@@ -21,6 +21,7 @@ from syncengine.errors import (
     TransportError,
     error_for,
 )
+from syncengine.pacing import ThrottleGate
 
 log = logging.getLogger(__name__)
 
@@ -71,8 +72,11 @@ class GraphClient:
         clock: Clock | None = None,
         retry: RetryPolicy | None = None,
         seed: int = 0,
+        gate: ThrottleGate | None = None,
     ) -> None:
         self.backend = backend
+        #: shared with the other jobs writing into the same tenant: one 429 holds them all (pacing.py)
+        self.gate = gate
         self.identity = identity
         self.clock = clock or RealClock()
         self.retry = retry or RetryPolicy()
@@ -94,7 +98,7 @@ class GraphClient:
             attempt += 1
             self.stats.requests += 1
             try:
-                result = self.backend.send(self.identity, call)
+                result = self._send(call)
             except TransportError:
                 self.stats.transport_errors += 1
                 if attempt >= self.retry.max_attempts:
@@ -106,10 +110,21 @@ class GraphClient:
             wait = _retry_after(result.headers)
             if result.status == 429:
                 self.stats.throttled += 1
+            if wait is not None and self.gate is not None and result.status == 429:
+                continue  # the gate holds this and every other gated request until the deadline
             if wait is not None:
                 self._sleep(wait + self.retry.margin)
             else:
                 self._backoff(attempt)
+
+    def _send(self, call: GraphCall) -> GraphResult:
+        if self.gate is None:
+            return self.backend.send(self.identity, call)
+        result, waited = self.gate.send(lambda: self.backend.send(self.identity, call), _throttle_wait)
+        if waited:
+            self.stats.retries += 1
+            self.stats.waited_seconds += waited
+        return result
 
     def _backoff(self, attempt: int) -> None:
         delay = min(self.retry.max_delay, self.retry.base_delay * 2 ** (attempt - 1))
@@ -233,12 +248,18 @@ class GraphClient:
                         owed = max(owed, _retry_after(headers) or 0.0)
                     results[i] = GraphResult(status, headers, item.get("body"))
                 pending = sorted(still)
-                if pending:
+                if pending and self.gate is not None:
+                    self.gate.throttled(retry_wait)  # the next $batch waits at the gate
+                elif pending:
                     self._sleep(retry_wait + self.retry.margin)
             if owed:
                 self._sleep(owed + self.retry.margin)
                 owed = 0.0
         return [r if r is not None else GraphResult(599, {}, None) for r in results]
+
+
+def _throttle_wait(result: GraphResult) -> float | None:
+    return _retry_after(result.headers)
 
 
 def _retry_after(headers: Mapping[str, str]) -> float | None:

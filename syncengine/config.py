@@ -41,8 +41,10 @@ source = "jobTitle"
 
 from __future__ import annotations
 
+import difflib
 import json
 import os
+import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -96,22 +98,108 @@ _TOP_KEYS = {
 }
 
 
+#: The keys of every table of a job file (``"scope.filter"`` is each ``[[scope.filter]]``).
+_TABLE_KEYS: dict[str, set[str]] = {
+    "": _TOP_KEYS,
+    "source": {
+        "cloud",
+        "tenant_id",
+        "client_id",
+        "client_secret",  # refused with its own message: secrets never go in the file
+        "client_secret_env",
+        "client_secret_file",
+        "service_principal_id",
+    },
+    "target": {"cloud", "tenant_id", "client_id", "client_secret", "client_secret_env", "client_secret_file"},
+    "scope": {"sync_all", "filter"},
+    "scope.filter": {"name", "clauses"},
+    "scope.filter.clauses": {"attribute", "operator", "values"},
+    # both spellings, as in world files (licences / licenses)
+    "safety": {"delete_action", "deletion_threshold", "licence_policy", "license_policy"},
+    "anchor": {"kind", "extension_attribute"},
+    "mappings": {"defaults", "extra"},
+    "mappings.extra": {"target", "kind", "source", "apply", "default"},
+}
+
+
 def load_job(path: Path | str) -> LoadedJob:
     path = Path(path)
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        raw = tomllib.loads(text)
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read the job file ({exc.strerror})") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: not valid TOML: the file is not UTF-8 text") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
-    return parse_job(raw, path)
+    return parse_job(raw, path, text)
 
 
-def parse_job(raw: dict[str, Any], path: Path) -> LoadedJob:
+def check_keys(raw: dict[str, Any], path: Path, text: str | None = None) -> None:
+    """Refuse a key no table of a job file has, naming file, line, table and the closest valid key."""
+    for table, d in _tables(raw):
+        allowed = _TABLE_KEYS.get(table)
+        if allowed is None or not isinstance(d, dict):
+            continue
+        for key in d:
+            if key in allowed:
+                continue
+            near = difflib.get_close_matches(key, sorted(allowed), n=1, cutoff=0.6)
+            hint = f"did you mean '{near[0]}'? " if near else ""
+            line = _line_of(text, table, key) if text is not None else None
+            at = f"{path}:{line}" if line else str(path)
+            section = f"[{table}] " if table else ""
+            raise ConfigError(
+                f"{at}: {section}unknown key '{key}'; {hint}known keys: {', '.join(sorted(allowed - {'client_secret'}))}"
+            )
+
+
+def _tables(raw: dict[str, Any]) -> list[tuple[str, Any]]:
+    """Every (table name, table) of a parsed job file that has a fixed set of keys."""
+    out: list[tuple[str, Any]] = [("", raw)]
+    for name in ("source", "target", "scope", "safety", "anchor", "mappings"):
+        if isinstance(raw.get(name), dict):
+            out.append((name, raw[name]))
+    scope = raw.get("scope") if isinstance(raw.get("scope"), dict) else {}
+    for group in scope.get("filter", []) if isinstance(scope.get("filter"), list) else []:
+        out.append(("scope.filter", group))
+        clauses = group.get("clauses") if isinstance(group, dict) else None
+        for clause in clauses if isinstance(clauses, list) else []:
+            out.append(("scope.filter.clauses", clause))
+    mappings = raw.get("mappings") if isinstance(raw.get("mappings"), dict) else {}
+    for m in mappings.get("extra", []) if isinstance(mappings.get("extra"), list) else []:
+        out.append(("mappings.extra", m))
+    return out
+
+
+_HEADER = re.compile(r"^\s*\[\[?\s*([A-Za-z0-9_.\- ]+?)\s*\]\]?\s*(?:#.*)?$")
+
+
+def _line_of(text: str, table: str, key: str) -> int | None:
+    """The 1-based line where ``key`` is set in ``table`` (its header line for inline tables)."""
+    key_at = re.compile(rf"^\s*(?:{re.escape(key)}|\"{re.escape(key)}\"|'{re.escape(key)}')\s*=")
+    inline = re.compile(rf"[{{,]\s*(?:{re.escape(key)}|\"{re.escape(key)}\")\s*=")
+    head = table.split(".clauses")[0]
+    current = ""
+    header_line = None
+    for n, line in enumerate(text.splitlines(), 1):
+        m = _HEADER.match(line)
+        if m:
+            current = m.group(1).replace(" ", "")
+            if current == head:
+                header_line = n
+            continue
+        if current == head and (key_at.match(line) or inline.search(line)):
+            return n
+        if not table and not current and key_at.match(line):
+            return n
+    return header_line
+
+
+def parse_job(raw: dict[str, Any], path: Path, text: str | None = None) -> LoadedJob:
     where = str(path)
-    unknown = sorted(set(raw) - _TOP_KEYS)
-    if unknown:
-        raise ConfigError(f"{where}: unknown key '{unknown[0]}'; known keys: {', '.join(sorted(_TOP_KEYS))}")
+    check_keys(raw, path, text)
     name = _req(raw, "name", str, where)
     secrets: dict[str, str] = {}
     source = _side(raw, "source", where, secrets, path.parent)
@@ -128,7 +216,9 @@ def parse_job(raw: dict[str, Any], path: Path) -> LoadedJob:
             f"{where}: [source] service_principal_id is required unless [scope] sync_all = true (the assignments live on it)"
         )
     safety_raw = raw.get("safety", {})
-    policy = safety_raw.get("licence_policy", "warn")
+    if "licence_policy" in safety_raw and "license_policy" in safety_raw:
+        raise ConfigError(f"{where}: [safety] both licence_policy and license_policy are given; keep one")
+    policy = safety_raw.get("licence_policy", safety_raw.get("license_policy", "warn"))
     if policy not in ("warn", "enforce"):
         raise ConfigError(f'{where}: [safety] licence_policy = {policy!r}; use "warn" or "enforce"')
     threshold = safety_raw.get("deletion_threshold")

@@ -11,7 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from syncengine.client import GraphClient
-from syncengine.errors import ConflictError, GraphApiError
+from syncengine.errors import ConflictError, GraphApiError, TokenError
+from syncengine.preflight import PreflightFailure, check_pair
 
 #: ``allowedCloudEndpoints`` value of each cloud.
 CLOUD_INSTANCE = {
@@ -36,6 +37,94 @@ class PairSetup:
     @property
     def cross_cloud(self) -> bool:
         return CLOUD_INSTANCE[self.source_cloud] != CLOUD_INSTANCE[self.target_cloud]
+
+
+#: Application permissions each side's app needs for ``ccsync setup`` (any one of each group).
+SETUP_PERMISSIONS: dict[str, tuple[tuple[str, ...], ...]] = {
+    "target": (("Policy.ReadWrite.CrossTenantAccess",),),
+    "source": (
+        ("Policy.ReadWrite.CrossTenantAccess",),
+        ("Application.ReadWrite.All", "Application.ReadWrite.OwnedBy", "Directory.ReadWrite.All"),
+        ("Synchronization.ReadWrite.All", "Application.ReadWrite.OwnedBy"),
+    ),
+}
+#: Needed in the source only when a group is assigned to the configuration.
+ASSIGN_PERMISSION = "AppRoleAssignment.ReadWrite.All"
+
+
+def check_setup(
+    source: GraphClient,
+    target: GraphClient,
+    pair: PairSetup,
+    *,
+    scope_group: str | None = None,
+    sync_all: bool = False,
+) -> list[PreflightFailure]:
+    """Everything ``ccsync setup`` can check before its first write: the cloud pair, both tenants
+    reachable with their apps, the apps' permissions, the scope group. Empty when setup may start.
+
+    Reads only, so a refused setup leaves both tenants exactly as they were.
+    """
+    refused = check_pair(pair.source_cloud, pair.target_cloud)
+    if refused is not None:
+        return [refused]
+    failures: list[PreflightFailure] = []
+    for side, client in (("target", target), ("source", source)):
+        try:
+            client.get(POLICY)
+        except (GraphApiError, TokenError) as exc:
+            failures.append(
+                PreflightFailure(
+                    "TenantUnreachable",
+                    f"The {side} tenant {client.identity.tenant_id} cannot be read with app "
+                    f"{client.identity.client_id}: {exc}",
+                    side,  # type: ignore[arg-type]
+                    "Check the tenant id, the app's client id and secret, and that the app is consented in "
+                    "that tenant.",
+                )
+            )
+            continue
+        roles = _roles(client)
+        if roles is None:
+            continue  # an in-process backend: no token to read
+        needed = list(SETUP_PERMISSIONS[side])
+        if side == "source" and scope_group and not sync_all:
+            needed.append((ASSIGN_PERMISSION,))
+        missing = [group[0] for group in needed if not roles & set(group)]
+        if missing:
+            failures.append(
+                PreflightFailure(
+                    "MissingPermissions",
+                    f"The {side} app {client.identity.client_id} lacks the application permission(s) "
+                    f"{', '.join(missing)}.",
+                    side,  # type: ignore[arg-type]
+                    "Grant them (admin consent) in that tenant, or use an app that has them.",
+                )
+            )
+    if scope_group and not sync_all and not failures:
+        literal = scope_group.replace("'", "''")
+        found = source.get("/groups", {"$filter": f"displayName eq '{literal}'"}).get("value", [])
+        if not found:
+            failures.append(
+                PreflightFailure(
+                    "ScopeGroupNotFound",
+                    f"No group named '{scope_group}' in the source tenant.",
+                    "source",
+                    "Create the group, name another with --group, or use --sync-all.",
+                )
+            )
+    return failures
+
+
+def _roles(client: GraphClient) -> set[str] | None:
+    """The application permissions in the client's access token, or None without a token endpoint."""
+    token = getattr(client.backend, "token", None)
+    if token is None:
+        return None
+    import jwt
+
+    claims = jwt.decode(token(client.identity), options={"verify_signature": False})
+    return set(claims.get("roles") or [])
 
 
 def _allow_cloud(client: GraphClient, instance: str, say: Say, who: str) -> None:
@@ -167,7 +256,8 @@ def configure_service(
     )
     say("source: saved the credentials and settings (secrets)")
     if scope_group and not sync_all:
-        found = source.get("/groups", {"$filter": f"displayName eq '{scope_group}'"}).get("value", [])
+        literal = scope_group.replace("'", "''")
+        found = source.get("/groups", {"$filter": f"displayName eq '{literal}'"}).get("value", [])
         if not found:
             raise ValueError(f"no group named '{scope_group}' in the source tenant")
         role = sp["appRoles"][0]["id"] if sp.get("appRoles") else DEFAULT_ACCESS_ROLE

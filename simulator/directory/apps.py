@@ -106,8 +106,10 @@ def register_app(
         tenant, {"appId": app["appId"]}, object_id=object_ids[1] if object_ids else None
     )
     secret = secret or new_secret()
-    _record_password(app, secret, display_name="ccsync", now=now)
-    cred = AppCredential(app["appId"], display_name, [secret], sorted(roles), app["id"], sp["id"])
+    key_id = _record_password(app, secret, display_name="ccsync", now=now)["keyId"]
+    cred = AppCredential(
+        app["appId"], display_name, [secret], sorted(roles), app["id"], sp["id"], secret_key_ids=[key_id]
+    )
     tenant.apps[app["appId"]] = cred
     return cred
 
@@ -147,11 +149,42 @@ def add_password(tenant: Tenant, app: Obj, body: Any, now: datetime) -> Obj:
     existing = tenant.apps.get(app["appId"])
     if existing is None:
         tenant.apps[app["appId"]] = AppCredential(
-            app["appId"], app["displayName"], [secret], [], app["id"], sp["id"] if sp else ""
+            app["appId"],
+            app["displayName"],
+            [secret],
+            [],
+            app["id"],
+            sp["id"] if sp else "",
+            secret_key_ids=[cred["keyId"]],
         )
     else:
+        # secrets registered before key ids were kept have none ("")
+        existing.secret_key_ids = [
+            *existing.secret_key_ids,
+            *[""] * (len(existing.secrets) - len(existing.secret_key_ids)),
+        ]
         existing.secrets.append(secret)
+        existing.secret_key_ids.append(cred["keyId"])
     return {**cred, "secretText": secret}
+
+
+def remove_password(tenant: Tenant, app: Obj, body: Any) -> None:
+    """``removePassword``: the secret with ``keyId`` no longer signs in (tokens already issued stay valid)."""
+    key_id = body.get("keyId") if isinstance(body, dict) else None
+    if not isinstance(key_id, str):
+        raise bad_request("Invalid value specified for property 'keyId' of resource 'Application'.")
+    creds = app.get("passwordCredentials") or []
+    if not any(c.get("keyId") == key_id for c in creds):
+        raise GraphError(
+            404, "Request_ResourceNotFound", f"No password credential found with keyId '{key_id}'."
+        )
+    app["passwordCredentials"] = [c for c in creds if c.get("keyId") != key_id]
+    tenant.applications.touch(app["id"])
+    registered = tenant.apps.get(app["appId"])
+    if registered is not None and key_id in registered.secret_key_ids:
+        i = registered.secret_key_ids.index(key_id)
+        del registered.secret_key_ids[i]
+        del registered.secrets[i]
 
 
 def assign_app_role(tenant: Tenant, resource_sp: Obj, body: Any, now: datetime) -> Obj:

@@ -140,6 +140,7 @@ class Journal:
                 store.token_key = bytes.fromhex(key)
             if clock.get("virtual"):
                 store.clock.set_virtual(datetime.fromisoformat(clock["virtual"]))
+            self._written.clear()
             for t in tenants:
                 self._written[t.id] = (_tenant_doc(t), t.changes.version, t.changes.floor)
 
@@ -191,48 +192,65 @@ class Journal:
     # -- writing ---------------------------------------------------------------------------
 
     def flush(self, store: Store) -> None:
-        """Write everything that changed since the last flush, in one transaction (caller holds the store lock)."""
+        """Write everything that changed since the last flush, in one transaction (caller holds the store lock).
+
+        Every tenant's changes commit together or not at all. The in-memory bookkeeping (dirty marks,
+        what was written) changes only after the commit succeeded, so a failed flush can be retried
+        or rolled back in memory (``Store.commit``) without anything being forgotten.
+        """
+        self._transaction(store, fresh=False)
+
+    def rewrite(self, store: Store) -> None:
+        """Forget what was written and write the whole store again (after a reset or snapshot load).
+
+        One transaction: a failure leaves the previous state on disk, never an empty file.
+        """
+        self._transaction(store, fresh=True)
+
+    def _transaction(self, store: Store, *, fresh: bool) -> None:
         with self._lock:
             db = self._db
+            written = {} if fresh else dict(self._written)
+            meta = {} if fresh else dict(self._meta_written)
+            cleared: list[Collection] = []
             db.execute("BEGIN IMMEDIATE")
             try:
+                if fresh:
+                    for table in ("tenants", "objects", "members", "changes"):
+                        db.execute(f"DELETE FROM {table}")
                 for t in store.tenants.values():
-                    if t.id in self._written:
-                        self._write_changes(t)
+                    if t.id in written:
+                        self._write_changes(t, written, cleared)
                     else:
-                        self._write_full(t)
-                for gone in set(self._written) - set(store.tenants):
+                        self._write_full(t, written, cleared)
+                for gone in set(written) - set(store.tenants):
                     for table in ("tenants", "objects", "members", "changes"):
                         db.execute(
                             f"DELETE FROM {table} WHERE {'id' if table == 'tenants' else 'tenant'}=?", (gone,)
                         )
-                    del self._written[gone]
-                self._write_meta("token_key", store.token_key.hex())
+                    del written[gone]
+                self._write_meta("token_key", store.token_key.hex(), meta)
                 clock = store.clock
                 self._write_meta(
-                    "clock", _dumps({"virtual": clock.now().isoformat() if clock.is_virtual else None})
+                    "clock", _dumps({"virtual": clock.now().isoformat() if clock.is_virtual else None}), meta
                 )
                 db.execute("COMMIT")
             except BaseException:
                 db.execute("ROLLBACK")
                 raise
+            for coll in cleared:
+                coll.dirty.clear()
+            self._written = written
+            self._meta_written = meta
 
-    def rewrite(self, store: Store) -> None:
-        """Forget what was written and write the whole store again (after a reset or snapshot load)."""
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            for table in ("tenants", "objects", "members", "changes"):
-                self._db.execute(f"DELETE FROM {table}")
-            self._db.execute("COMMIT")
-            self._written.clear()
-        self.flush(store)
-
-    def _write_meta(self, key: str, value: str) -> None:
-        if self._meta_written.get(key) != value:
+    def _write_meta(self, key: str, value: str, meta: dict[str, str]) -> None:
+        if meta.get(key) != value:
             self._db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
-            self._meta_written[key] = value
+            meta[key] = value
 
-    def _write_full(self, t: Tenant) -> None:
+    def _write_full(
+        self, t: Tenant, written: dict[str, tuple[str, int, int]], cleared: list[Collection]
+    ) -> None:
         db = self._db
         doc = _tenant_doc(t)
         db.execute("INSERT OR REPLACE INTO tenants VALUES (?, ?)", (t.id, doc))
@@ -242,7 +260,7 @@ class Journal:
                 "INSERT OR REPLACE INTO objects VALUES (?, ?, ?, ?, ?)",
                 ((t.id, name, obj["id"], seq, _dumps(obj)) for seq, obj in coll.iter_after(0)),
             )
-            coll.dirty.clear()
+            cleared.append(coll)
         db.executemany(
             "INSERT OR REPLACE INTO members VALUES (?, ?, ?, ?)",
             ((t.id, g, m, typ) for g, ms in t.members.items() for m, typ in ms.items()),
@@ -251,11 +269,13 @@ class Journal:
             "INSERT OR REPLACE INTO changes VALUES (?, ?, ?)",
             ((t.id, c.version, _change_row(c)) for c in t.changes.after(0)),
         )
-        self._written[t.id] = (doc, t.changes.version, t.changes.floor)
+        written[t.id] = (doc, t.changes.version, t.changes.floor)
 
-    def _write_changes(self, t: Tenant) -> None:
+    def _write_changes(
+        self, t: Tenant, written: dict[str, tuple[str, int, int]], cleared: list[Collection]
+    ) -> None:
         db = self._db
-        last_doc, last_version, last_floor = self._written[t.id]
+        last_doc, last_version, last_floor = written[t.id]
         for name in _COLLECTIONS:
             coll: Collection = getattr(t, name)
             if not coll.dirty:
@@ -269,7 +289,7 @@ class Journal:
                         "INSERT OR REPLACE INTO objects VALUES (?, ?, ?, ?, ?)",
                         (t.id, name, obj_id, coll.seq(obj_id), _dumps(obj)),
                     )
-            coll.dirty.clear()
+            cleared.append(coll)
         for c in t.changes.after(last_version):
             db.execute("INSERT OR REPLACE INTO changes VALUES (?, ?, ?)", (t.id, c.version, _change_row(c)))
             if c.op == "member_add":
@@ -290,4 +310,4 @@ class Journal:
         doc = _tenant_doc(t)
         if doc != last_doc:
             db.execute("INSERT OR REPLACE INTO tenants VALUES (?, ?)", (t.id, doc))
-        self._written[t.id] = (doc, t.changes.version, t.changes.floor)
+        written[t.id] = (doc, t.changes.version, t.changes.floor)

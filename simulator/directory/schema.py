@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -17,14 +18,18 @@ class Prop:
     max_len: int | None = None
 
 
-def _s(n: int | None = None) -> Prop:
+#: The length of a writable string whose limit Graph does not document (names and the like).
+DEFAULT_MAX_LEN = 256
+
+
+def _s(n: int = DEFAULT_MAX_LEN) -> Prop:
     return Prop("str", n)
 
 
 USER_WRITABLE: dict[str, Prop] = {
     "accountEnabled": Prop("bool"),
     "ageGroup": _s(),
-    "businessPhones": Prop("strlist"),
+    "businessPhones": Prop("strlist", 64),
     "city": _s(128),
     "companyName": _s(64),
     "consentProvidedForMinor": _s(),
@@ -104,7 +109,7 @@ APPLICATION_WRITABLE: dict[str, Prop] = {
     "signInAudience": _s(),
     "identifierUris": Prop("strlist"),
     "tags": Prop("strlist"),
-    "notes": _s(),
+    "notes": _s(1024),
     "requiredResourceAccess": Prop("objlist"),
     "appRoles": Prop("objlist"),
     "web": Prop("obj"),
@@ -115,12 +120,44 @@ SERVICE_PRINCIPAL_WRITABLE: dict[str, Prop] = {
     "appRoleAssignmentRequired": Prop("bool"),
     "displayName": _s(256),
     "description": _s(1024),
-    "notes": _s(),
+    "notes": _s(1024),
     "tags": Prop("strlist"),
     "servicePrincipalNames": Prop("strlist"),
     "preferredSingleSignOnMode": _s(),
     "appRoles": Prop("objlist"),
 }
+
+
+#: Writable strings of resources that are not created through ``check_properties`` (one table for all).
+OTHER_STRING_LIMITS: dict[str, dict[str, int]] = {
+    "crossTenantAccessPolicy": {"displayName": 256},
+    "crossTenantIdentitySyncPolicyPartner": {"displayName": 256, "externalCloudAuthorizedApplicationId": 256},
+    # an e-mail address is at most 254 characters (RFC 5321); a URL 2048 (what browsers keep)
+    "invitation": {"invitedUserEmailAddress": 254, "invitedUserDisplayName": 256, "inviteRedirectUrl": 2048},
+}
+
+#: C0 controls other than tab, line feed and carriage return (NUL is refused for the whole body).
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def check_string(value: str, key: str, resource: str, max_len: int | None) -> None:
+    """Graph's 400 for a string that is too long or holds control characters."""
+    if max_len is not None and len(value) > max_len:
+        raise bad_request(
+            f"Invalid value specified for property '{key}' of resource '{resource}'. "
+            f"The value is longer than {max_len} characters."
+        )
+    if _CONTROL.search(value):
+        raise bad_request(
+            f"Invalid value specified for property '{key}' of resource '{resource}'. "
+            "The value contains a control character."
+        )
+
+
+def check_other_string(value: Any, key: str, resource: str) -> None:
+    """``check_string`` with the limit from ``OTHER_STRING_LIMITS`` (non-strings are left to the caller)."""
+    if isinstance(value, str):
+        check_string(value, key, resource, OTHER_STRING_LIMITS[resource][key])
 
 
 def check_properties(
@@ -142,11 +179,11 @@ def check_properties(
             )
         if value is not None and not _kind_ok(prop, value):
             raise bad_request(f"Invalid value specified for property '{key}' of resource '{resource}'.")
-        if prop.max_len is not None and isinstance(value, str) and len(value) > prop.max_len:
-            raise bad_request(
-                f"Invalid value specified for property '{key}' of resource '{resource}'. "
-                f"The value is longer than {prop.max_len} characters."
-            )
+        if isinstance(value, str):
+            check_string(value, key, resource, prop.max_len)
+        elif prop.kind == "strlist" and isinstance(value, list):
+            for item in value:
+                check_string(item, key, resource, prop.max_len or DEFAULT_MAX_LEN)
         out[key] = value
     return out
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 from typing import Any
@@ -11,6 +12,7 @@ from simulator.directory.audit import AuditLog
 from simulator.directory.tenant import Tenant
 
 SNAPSHOT_FORMAT = 1
+log = logging.getLogger(__name__)
 
 
 class SnapshotError(ValueError):
@@ -77,11 +79,26 @@ class Store:
                         "app_role_assignments",
                     ):
                         getattr(t, name).dirty.clear()
-            elif self._rewrite:
-                self._rewrite = False
-                self.journal.rewrite(self)
             else:
-                self.journal.flush(self)
+                try:
+                    if self._rewrite:
+                        self.journal.rewrite(self)
+                        self._rewrite = False
+                    else:
+                        self.journal.flush(self)
+                except Exception:
+                    self._roll_back()
+                    raise
+
+    def _roll_back(self) -> None:
+        """After a failed commit: make memory what the disk holds again (server and disk never disagree).
+
+        The failed transaction was rolled back, so the disk holds the state of the last good commit;
+        reloading it drops the unwritten changes and every dirty mark with them.
+        """
+        log.error("a commit to %s failed; the directory is rolled back to the last commit", self.journal.path)
+        self.journal.load(self)
+        self._rewrite = False
 
     # -- snapshots -----------------------------------------------------------------------
 
@@ -109,14 +126,47 @@ class Store:
             )
         try:
             tenants = [Tenant.from_dict(t) for t in doc["tenants"]]
-        except (KeyError, TypeError, ValueError) as exc:
+        except Exception as exc:  # building is side-effect free: any failure means a damaged snapshot
             raise SnapshotError(f"snapshot is damaged: {exc!r}") from exc
+        virtual = _snapshot_clock(doc.get("clock"))
+        seen_ids: set[str] = set()
+        seen_domains: set[str] = set()
+        for t in tenants:
+            if t.id in seen_ids:
+                raise SnapshotError(f"snapshot is damaged: tenant {t.id} appears twice")
+            seen_ids.add(t.id)
+            for d in t.domains:
+                if d.lower() in seen_domains:
+                    raise SnapshotError(f"snapshot is damaged: domain {d} is verified by two tenants")
+                seen_domains.add(d.lower())
+        # everything is checked: from here on nothing can refuse the snapshot half-way
         with self.lock:
             self.reset()
             for t in tenants:
                 self.add_tenant(t)
-            virtual = (doc.get("clock") or {}).get("virtual")
-            if virtual:
-                from datetime import datetime
+            if virtual is not None:
+                self.clock.set_virtual(virtual)
 
-                self.clock.set_virtual(datetime.fromisoformat(virtual))
+
+def _snapshot_clock(clock: Any) -> Any:
+    """The snapshot's virtual time (a checked ``datetime``) or None; ``SnapshotError`` if unusable."""
+    from datetime import datetime
+
+    from simulator.clock import ClockRangeError, check_virtual_time
+
+    if clock is None:
+        return None
+    if not isinstance(clock, dict):
+        raise SnapshotError('snapshot "clock" must be an object such as {"virtual": null}')
+    virtual = clock.get("virtual")
+    if virtual is None:
+        return None
+    try:
+        when = datetime.fromisoformat(virtual)
+        if when.tzinfo is None:
+            raise ValueError("no time zone")
+        check_virtual_time(when)
+    except (TypeError, ValueError) as exc:
+        detail = str(exc) if isinstance(exc, ClockRangeError) else "an ISO-8601 date-time with a time zone"
+        raise SnapshotError(f'snapshot "clock.virtual" must be {detail}: {virtual!r}') from None
+    return when

@@ -27,6 +27,8 @@ class AppCredential:
     sp_id: str
     #: PEM public certificates accepted for ``client_assertion`` sign-in.
     certificates: list[str] = field(default_factory=list)
+    #: ``keyId`` of each secret in ``secrets`` (same order; "" when unknown), for ``removePassword``.
+    secret_key_ids: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from simulator.graph.errors import GraphError, bad_request
 from simulator.graph.message import GraphRequest
+from simulator.json_input import JsonInputError, load_json
 
 MAX_BODY_BYTES = 4 * 1024 * 1024
 
@@ -22,9 +22,10 @@ def parse_json_body(req: GraphRequest) -> Any:
     if ctype and ctype != "application/json" and not ctype.endswith("+json") and ctype != "text/plain":
         raise GraphError(415, "BadRequest", f"Content-Type '{ctype}' is not supported; use application/json.")
     try:
-        return json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
+        return load_json(raw)
+    except JsonInputError as exc:
         raise bad_request(
-            f"Unable to read JSON request payload. Please ensure Content-Type header is set and payload is of valid JSON format. ({exc.__class__.__name__})",
+            "Unable to read JSON request payload. Please ensure Content-Type header is set and payload "
+            f"is of valid JSON format. ({exc})",
             code="BadRequest",
         ) from None

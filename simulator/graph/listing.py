@@ -6,6 +6,7 @@ import base64
 import hashlib
 import hmac
 import json
+from bisect import bisect_right
 from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import quote
@@ -97,11 +98,7 @@ def list_collection(
             for o in (source.values() if isinstance(source, Collection) else source())
             if keep is None or keep(o)
         ]
-        items.sort(key=odata.sort_key(q.orderby))
-        offset = cursor_state["o"] if cursor_state else 0
-        page = items[offset : offset + top]
-        more = offset + top < len(items)
-        token = encode_token({"o": offset + top}, ctx.request.query, ctx.store.token_key) if more else None
+        page, token = _ordered_page(ctx, items, q.orderby, top, cursor_state)
         total = len(items) if q.count else None
     elif isinstance(source, Collection):
         cursor = cursor_state["c"] if cursor_state else 0
@@ -125,6 +122,43 @@ def list_collection(
         body["@odata.nextLink"] = next_link(ctx, path, token)
     body["value"] = render(page, q, spec, derive)
     return GraphResponse(200, body)
+
+
+def _ordered_page(
+    ctx: Context,
+    items: list[Obj],
+    orderby: list[tuple[str, bool]],
+    top: int,
+    cursor_state: dict[str, Any] | None,
+) -> tuple[list[Obj], str | None]:
+    """One page of ``items`` in ``$orderby`` order (ties by id), resuming after the token's sort key.
+
+    The token carries the last item's sort key and id, not an offset: objects created or deleted
+    between pages shift no unchanged object into a repeat or out of the enumeration.
+    """
+    sort_key = odata.sort_key(orderby)
+    descending = [desc for _, desc in orderby]
+
+    def full_key(o: Obj) -> tuple[Any, ...]:
+        return (*sort_key(o), o["id"])
+
+    keyed = sorted(((full_key(o), o) for o in items), key=lambda pair: pair[0])
+    start = 0
+    if cursor_state is not None:
+        try:
+            ranks, last_id = cursor_state["k"], cursor_state["i"]
+            last = (*(odata.rank_from_json(r, d) for r, d in zip(ranks, descending, strict=True)), last_id)
+        except (KeyError, TypeError, ValueError):
+            raise bad_request(
+                "Invalid or malformed skip token. Follow the link Graph returned, unchanged."
+            ) from None
+        start = bisect_right(keyed, last, key=lambda pair: pair[0])
+    page = [o for _, o in keyed[start : start + top]]
+    if start + top >= len(keyed) or not page:
+        return page, None
+    last_key = keyed[start + top - 1][0]
+    payload = {"k": [odata.rank_to_json(part) for part in last_key[:-1]], "i": last_key[-1]}
+    return page, encode_token(payload, ctx.request.query, ctx.store.token_key)
 
 
 def render(

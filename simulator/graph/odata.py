@@ -348,6 +348,20 @@ class _Descending:
     __hash__ = None  # type: ignore[assignment]
 
 
+def rank_to_json(part: Any) -> list[Any]:
+    """One element of a ``sort_key`` key as JSON (for skip tokens that resume after a sort key)."""
+    rank = part.rank if isinstance(part, _Descending) else part
+    return [rank[0], rank[1]]
+
+
+def rank_from_json(doc: Any, descending: bool) -> Any:
+    """The inverse of ``rank_to_json`` for an ``$orderby`` part sorted ``descending`` or not."""
+    if not isinstance(doc, list) or len(doc) != 2 or not isinstance(doc[0], int):
+        raise ValueError("sort key")
+    rank = (doc[0], doc[1])
+    return _Descending(rank) if descending else rank
+
+
 def _value_getter(prop: str) -> Callable[[dict[str, Any]], Any]:
     if "/" not in prop:
         return lambda o: o.get(prop)

@@ -290,6 +290,7 @@ class LoginService:
                 "authentication request to the wrong tenant.",
             )
         certificate = self._authenticate(app, auth, tenant, base_url)
+        _check_service_principal(app, tenant)
         audience = resolve_resource(tenant, resource)
         issued = self.tokens.issue(tenant, app, certificate=certificate)
         logger.info("token issued: tenant %s app %s (%s)", tenant.id, app.client_id, tenant.cloud.value)
@@ -511,6 +512,23 @@ def _client_auth(form: Mapping[str, str], authorization: str | None) -> ClientAu
         raise missing_parameter("client_id")
     assertion = form.get("client_assertion") or None
     return ClientAuth(client_id, tuple(secrets), assertion, form.get("client_assertion_type"))
+
+
+def _check_service_principal(app: AppCredential, tenant: Tenant) -> None:
+    """Entra issues no new token to an app whose service principal is disabled (AADSTS7000112).
+
+    Tokens issued before stay valid until they expire (Graph checks the signature, not the directory).
+    """
+    sp = tenant.service_principals.get(app.sp_id) if app.sp_id else None
+    if sp is None:  # apps registered by the world builder without a service principal sign in as before
+        return
+    if sp.get("accountEnabled") is False:
+        raise StsError(
+            400,
+            "unauthorized_client",
+            7000112,
+            f"Application '{app.client_id}'({sp.get('displayName') or app.display_name}) is disabled.",
+        )
 
 
 def _registered_certificates(app: AppCredential) -> list[x509.Certificate]:

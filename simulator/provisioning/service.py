@@ -33,6 +33,7 @@ from syncengine.client import GraphClient
 from syncengine.cycle import Cycle
 from syncengine.mapping import MappingError
 from syncengine.model import JobConfig
+from syncengine.pacing import ThrottleGate
 from syncengine.runner import JobRunner
 from syncengine.state import EngineState
 
@@ -86,6 +87,8 @@ class ProvisioningService:
         if data_dir is not None:
             data_dir.mkdir(parents=True, exist_ok=True)
         self.backend = SimulatedGraph(router, first_party={SYNC_FABRIC: SYNC_ROLES})
+        #: one per target tenant: the jobs writing into it share its write budget (syncengine/pacing.py)
+        self.gates: dict[tuple[str, str], ThrottleGate] = {}
         self.jobs: dict[str, JobRecord] = {}
         self.secrets: dict[str, dict[str, str]] = {}
         #: the licence warning of each configuration's last test connection (service principal id → text)
@@ -133,6 +136,7 @@ class ProvisioningService:
             self.jobs.clear()
             self.secrets.clear()
             self.validation_warnings.clear()
+            self.gates.clear()
         self.save()
 
     def load(self) -> int:
@@ -542,9 +546,12 @@ class ProvisioningService:
         )
 
     def _clients(self, config: JobConfig) -> tuple[GraphClient, GraphClient]:
+        key = (config.target.cloud, config.target.tenant_id)
+        # in-process requests take no time, so the gate also sends them one at a time (exclusive)
+        gate = self.gates.setdefault(key, ThrottleGate(self.clock, exclusive=True))
         return (
             GraphClient(self.backend, config.source, clock=self.clock),
-            GraphClient(self.backend, config.target, clock=self.clock),
+            GraphClient(self.backend, config.target, clock=self.clock, gate=gate),
         )
 
     def _cycle(self, job: JobRecord) -> Cycle:

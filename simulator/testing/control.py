@@ -41,6 +41,8 @@ class SimulatorControl:
         self._http.close()
 
     def _call(self, method: str, path: str, body: Any = None) -> Any:
+        if body is None and method in ("POST", "PUT", "PATCH"):
+            body = {}  # the control plane takes writes only as JSON (its locality guard)
         resp = self._http.request(method, path, json=body)
         if resp.status_code >= 400:
             try:

@@ -201,6 +201,25 @@ class TrafficController:
             ]
             return doc
 
+    def budget_use(self) -> dict[tuple[str, str, str], dict[str, float]]:
+        """Per (cloud, app, tenant): the share of its RU and write budgets in use now (0 to 1, more
+        with debt); empty when no profile throttles. Read-only: refills to now, charges nothing."""
+        with self._lock:
+            if self._throttle is None:
+                return {}
+            now = self.clock.timestamp()
+            out = {}
+            for key, lane in self._throttle._lanes.items():
+                for bucket in (lane.tenant_app_ru, lane.tenant_app_writes):
+                    bucket.refill(now)
+                out[key] = {
+                    "ru_use": lane.tenant_app_ru.usage(),
+                    "ru_quota": lane.tenant_app_ru.capacity,
+                    "write_use": lane.tenant_app_writes.usage(),
+                    "write_quota": lane.tenant_app_writes.capacity,
+                }
+            return out
+
     def reset_stats(self) -> None:
         with self._lock:
             self._stats = TrafficStats()

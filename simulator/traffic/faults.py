@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import fnmatch
 import itertools
-import re
+import logging
 from dataclasses import dataclass, field
 from typing import Any
+
+import regex
 
 from simulator.traffic.chaos import ANY, METHODS
 from simulator.traffic.errors import TrafficConfigError
@@ -27,6 +29,12 @@ _KEYS = (
 #: Retry-After (seconds) a canned 429 / 503 carries unless it sets its own.
 DEFAULT_RETRY_AFTER = 1
 MAX_COUNT = 1_000_000
+#: A fault's path pattern gets at most this long to match one request path (seconds). Patterns run in
+#: the ``regex`` engine, whose timeout bounds catastrophic backtracking (``^/users/(a+)+$``): a pattern
+#: that runs out of time does not match, and the request goes on as if there were no fault.
+MATCH_TIMEOUT = 0.05
+MAX_PATTERN_LENGTH = 1024
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -35,7 +43,7 @@ class CannedFault:
 
     id: str
     method: str
-    pattern: re.Pattern[str]
+    pattern: regex.Pattern[str]
     pattern_text: str
     pattern_kind: str
     count: int
@@ -54,8 +62,19 @@ class CannedFault:
             (self.method == ANY or self.method == method)
             and (self.tenant is None or self.tenant == tenant_id.lower())
             and (self.app is None or self.app == app_id.lower())
-            and self.pattern.search(path) is not None
+            and self._search(path)
         )
+
+    def _search(self, path: str) -> bool:
+        try:
+            return self.pattern.search(path, timeout=MATCH_TIMEOUT) is not None
+        except TimeoutError:
+            log.warning(
+                "canned fault %s: pattern %r timed out on a path; treated as no match",
+                self.id,
+                self.pattern_text,
+            )
+            return False
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -83,9 +102,9 @@ class CannedFault:
         return out
 
 
-def _pattern(doc: dict[str, Any]) -> tuple[re.Pattern[str], str, str]:
-    glob, regex = doc.get("path"), doc.get("path_regex")
-    if (glob is None) == (regex is None):
+def _pattern(doc: dict[str, Any]) -> tuple[regex.Pattern[str], str, str]:
+    glob, pattern = doc.get("path"), doc.get("path_regex")
+    if (glob is None) == (pattern is None):
         raise TrafficConfigError(
             "give exactly one of 'path' (a glob such as '/users*', matched case-insensitively against the "
             "whole path under the version root) or 'path_regex' (a Python regular expression, searched)."
@@ -93,14 +112,18 @@ def _pattern(doc: dict[str, Any]) -> tuple[re.Pattern[str], str, str]:
     if glob is not None:
         if not isinstance(glob, str) or not glob:
             raise TrafficConfigError("'path' must be a non-empty glob such as '/users*'.")
-        return re.compile(fnmatch.translate(glob), re.IGNORECASE), glob, "path"
-    if not isinstance(regex, str) or not regex:
+        if len(glob) > MAX_PATTERN_LENGTH:
+            raise TrafficConfigError(f"'path' is longer than {MAX_PATTERN_LENGTH} characters.")
+        return regex.compile(fnmatch.translate(glob), regex.IGNORECASE), glob, "path"
+    if not isinstance(pattern, str) or not pattern:
         raise TrafficConfigError(
             "'path_regex' must be a non-empty regular expression such as '^/users/[^/]+$'."
         )
+    if len(pattern) > MAX_PATTERN_LENGTH:
+        raise TrafficConfigError(f"'path_regex' is longer than {MAX_PATTERN_LENGTH} characters.")
     try:
-        return re.compile(regex, re.IGNORECASE), regex, "path_regex"
-    except re.error as exc:
+        return regex.compile(pattern, regex.IGNORECASE), pattern, "path_regex"
+    except (regex.error, OverflowError, RecursionError) as exc:
         raise TrafficConfigError(f"'path_regex' is not a valid regular expression: {exc}.") from None
 
 

@@ -14,10 +14,11 @@ from typing import TYPE_CHECKING, Any
 from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
 
-from simulator.clock import iso, parse_duration
+from simulator.clock import ClockRangeError, iso, parse_duration
 from simulator.clouds import FLAVOR_CLOUD, Cloud
 from simulator.directory.store import SnapshotError
 from simulator.endpoints import tenant_record
+from simulator.json_input import JsonInputError, load_json
 
 if TYPE_CHECKING:
     from simulator.runtime import Simulator
@@ -42,9 +43,9 @@ def _body() -> dict[str, Any]:
     if not raw.strip():
         return {}
     try:
-        doc = json.loads(raw)
-    except ValueError as exc:
-        raise ControlError(400, "BadRequest", f"The body is not valid JSON: {exc}") from None
+        doc = load_json(raw)
+    except JsonInputError as exc:
+        raise ControlError(400, "BadRequest", f"The body is not acceptable JSON: {exc}") from None
     if not isinstance(doc, dict):
         raise ControlError(400, "BadRequest", "The body must be a JSON object.")
     return doc
@@ -61,6 +62,17 @@ def _free_domain(sim: Simulator, name: str, cloud: Cloud) -> str:
         n += 1
         candidate = f"{label}{n}.{suffix}"
     return candidate
+
+
+def _no_unknown_keys(body: dict[str, Any], known: set[str]) -> None:
+    """A 400 naming a key the operation does not take (a typo would otherwise be silently ignored)."""
+    unknown = sorted(set(body) - known)
+    if unknown:
+        import difflib
+
+        near = difflib.get_close_matches(unknown[0], sorted(known), n=1)
+        hint = f" Did you mean '{near[0]}'?" if near else f" Known keys: {', '.join(sorted(known))}."
+        raise ControlError(400, "BadRequest", f"Unknown key '{unknown[0]}'.{hint}")
 
 
 def _mapping(body: dict[str, Any], key: str) -> dict[str, Any] | None:
@@ -95,8 +107,12 @@ def create_control_app(sim: Simulator) -> Flask:
                 world = parse_world(world, "the reset request's world")
             except WorldError as exc:
                 raise ControlError(400, "BadRequest", str(exc)) from None
+        empty = body.get("empty", False)
+        if not isinstance(empty, bool):
+            raise ControlError(400, "BadRequest", "'empty' must be true or false.")
+        _no_unknown_keys(body, {"seed", "world", "empty"})
         try:
-            sim.reset(empty=bool(body.get("empty", False)), seed=seed, world=world)
+            sim.reset(empty=empty, seed=seed, world=world)
         except WorldError as exc:  # parsed, but cannot be built (e.g. licence shares): not half a world
             sim.reset()
             sim.store.commit()
@@ -130,9 +146,15 @@ def create_control_app(sim: Simulator) -> Flask:
         if not isinstance(users, int) or isinstance(users, bool) or not 0 <= users <= MAX_SEEDED_USERS:
             raise ControlError(400, "BadRequest", f"'users' must be an integer from 0 to {MAX_SEEDED_USERS}.")
         name = body.get("name") or f"Tenant {len(sim.store.tenants) + 1}"
-        if not isinstance(name, str):
-            raise ControlError(400, "BadRequest", "'name' must be a string.")
+        if not isinstance(name, str) or len(name) > 256:
+            raise ControlError(400, "BadRequest", "'name' must be a string of at most 256 characters.")
         seed = body.get("seed", sim.config.seed)
+        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
+            raise ControlError(400, "BadRequest", "'seed' must be an integer.")
+        for key in ("domain", "id"):
+            if body.get(key) is not None and not isinstance(body[key], str):
+                raise ControlError(400, "BadRequest", f"'{key}' must be a string.")
+        _no_unknown_keys(body, {"cloud", "flavor", "users", "name", "seed", "domain", "id", "licences"})
         domain = body.get("domain")
         if domain is None:
             domain = _free_domain(sim, name, Cloud(cloud_name))
@@ -183,7 +205,10 @@ def create_control_app(sim: Simulator) -> Flask:
                 ) from None
             if when is not None and when.tzinfo is None:
                 raise ControlError(400, "BadRequest", "'now' needs a time zone, e.g. a trailing Z.")
-            sim.clock.set_virtual(when)
+            try:
+                sim.clock.set_virtual(when)
+            except ClockRangeError as exc:
+                raise ControlError(400, "BadRequest", f"'now': {exc}.") from None
         elif mode == "real":
             sim.clock.set_real()
         else:
@@ -200,6 +225,8 @@ def create_control_app(sim: Simulator) -> Flask:
             raise ControlError(400, "BadRequest", f"'by' {exc}") from None
         try:
             ran = sim.advance_clock(delta)  # each cycle due on the way runs at its time, before the answer
+        except ClockRangeError as exc:
+            raise ControlError(400, "BadRequest", f"'by': {exc}.") from None
         except ValueError as exc:
             raise ControlError(409, "Conflict", str(exc)) from None
         return _json(200, {"now": iso(sim.clock.now()), "virtual": True, "cyclesRun": ran})
@@ -207,9 +234,9 @@ def create_control_app(sim: Simulator) -> Flask:
     from simulator.web.control_provisioning import register_provisioning_routes
 
     register_provisioning_routes(app, sim)
-    from simulator.web.control_licence import register_licence_routes
+    from simulator.web.control_licence_warning import register_licence_warning_routes
 
-    register_licence_routes(app, sim)
+    register_licence_warning_routes(app, sim)
 
     @app.post("/_simulator/provisioning/run")
     def run_provisioning() -> Response:
@@ -273,6 +300,9 @@ def create_control_app(sim: Simulator) -> Flask:
     from simulator.web.control_traffic import register_traffic_routes
 
     register_traffic_routes(app, sim)
+    from simulator.web.control_licences import register_licence_routes
+
+    register_licence_routes(app, sim)
 
     @app.errorhandler(ControlError)
     def control_error(exc: ControlError) -> Response:
@@ -297,4 +327,11 @@ def create_control_app(sim: Simulator) -> Flask:
             },
         )
 
+    from simulator.web.locality import CsrfTokens, LocalityGuard
+
+    app.extensions["ccsync.csrf"] = csrf = CsrfTokens()
+    from simulator.web.console import register_console
+
+    register_console(app, sim)
+    app.wsgi_app = LocalityGuard(app.wsgi_app, form_prefix="/console/", csrf=csrf)  # type: ignore[method-assign]
     return app

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from flask import Flask, Response, request
 
 from simulator.clouds import CLOUDS, Cloud
+from simulator.json_input import JsonInputError, load_json
 from simulator.provisioning.job_config import CROSS_CLOUD_TAG
 
 if TYPE_CHECKING:
@@ -35,8 +36,8 @@ def _error(status: int, message: str) -> Response:
 
 def _enabled() -> bool | None:
     try:
-        body = json.loads(request.get_data() or b"{}")
-    except ValueError:
+        body = load_json(request.get_data() or b"{}")
+    except JsonInputError:
         return None
     value = body.get("enabled") if isinstance(body, dict) else None
     return value if isinstance(value, bool) else None

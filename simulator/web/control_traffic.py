@@ -15,6 +15,7 @@ if TYPE_CHECKING:
 
 def register_traffic_routes(app: Flask, sim: Simulator) -> None:
     """``/_simulator/traffic``, ``/_simulator/traffic/stats``, ``/_simulator/chaos``, ``/_simulator/faults``."""
+    from simulator.json_input import JsonInputError, load_json
     from simulator.web.control_app import ControlError
 
     def body() -> Any:
@@ -22,9 +23,9 @@ def register_traffic_routes(app: Flask, sim: Simulator) -> None:
         if not raw.strip():
             raise ControlError(400, "BadRequest", "The body must be a JSON object (it is empty).")
         try:
-            doc = json.loads(raw)
-        except ValueError as exc:
-            raise ControlError(400, "BadRequest", f"The body is not valid JSON: {exc}") from None
+            doc = load_json(raw)
+        except JsonInputError as exc:
+            raise ControlError(400, "BadRequest", f"The body is not acceptable JSON: {exc}") from None
         if not isinstance(doc, dict):
             raise ControlError(400, "BadRequest", "The body must be a JSON object.")
         return doc

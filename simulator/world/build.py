@@ -347,3 +347,4 @@ def _app(tenant: Tenant, spec: AppSpec, rng: random.Random, now: datetime) -> No
     if app is not None:
         for n, password in enumerate(app["passwordCredentials"]):
             password["keyId"] = key_id if n == 0 else new_id(rng)
+        cred.secret_key_ids = [p["keyId"] for p in app["passwordCredentials"]]

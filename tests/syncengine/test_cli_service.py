@@ -51,7 +51,7 @@ def test_setup_then_logs(
         "started provisioning",
     ):
         assert step in out, step
-    assert httpx.post(f"{sim.control_url}/_simulator/provisioning/run").json()["cyclesRun"] == 1
+    assert httpx.post(f"{sim.control_url}/_simulator/provisioning/run", json={}).json()["cyclesRun"] == 1
     assert main(["logs", "--endpoints", endpoints, "--source", "contoso.onmicrosoft.com", "--top", "20"]) == 0
     logs = text(capsys)
     assert "provisioning logs (20)" in logs and "create" in logs and "success" in logs

@@ -75,6 +75,12 @@ def add_password(ctx: Context, aid: str) -> GraphResponse:
     )
 
 
+def remove_password(ctx: Context, aid: str) -> GraphResponse:
+    app = _find(ctx.tenant.applications, aid)
+    dir_apps.remove_password(ctx.tenant, app, ctx.json_body())
+    return GraphResponse(204)
+
+
 def list_sps(ctx: Context) -> GraphResponse:
     return list_collection(
         ctx, ctx.tenant.service_principals, odata.SERVICE_PRINCIPAL_SPEC, path="/servicePrincipals"
@@ -162,6 +168,7 @@ def register(router: GraphRouter) -> None:
     router.add("PATCH", "/applications/{aid}", update_app, perm.APPS_WRITE)
     router.add("DELETE", "/applications/{aid}", delete_app, perm.APPS_WRITE)
     router.add("POST", "/applications/{aid}/addPassword", add_password, perm.APPS_WRITE)
+    router.add("POST", "/applications/{aid}/removePassword", remove_password, perm.APPS_WRITE)
     router.add("GET", "/servicePrincipals", list_sps, perm.APPS_READ)
     router.add("POST", "/servicePrincipals", create_sp, perm.APPS_WRITE)
     router.add("GET", "/servicePrincipals/{sid}", get_sp, perm.APPS_READ)

@@ -10,6 +10,7 @@ from typing import Any
 from simulator.clock import iso
 from simulator.directory import users as dir_users
 from simulator.directory.audit import SYNC_FABRIC_APP_ID
+from simulator.directory.schema import check_other_string
 from simulator.graph import auditing
 from simulator.graph import permissions as perm
 from simulator.graph.errors import bad_request
@@ -51,6 +52,8 @@ def invite(ctx: Context) -> GraphResponse:
         raise bad_request(
             f"Property '{unknown[0]}' does not exist as a declared property or extension property."
         )
+    for key in ("invitedUserEmailAddress", "invitedUserDisplayName", "inviteRedirectUrl"):
+        check_other_string(body.get(key), key, "invitation")
     email = body.get("invitedUserEmailAddress")
     redirect = body.get("inviteRedirectUrl")
     if not isinstance(email, str) or not _EMAIL.match(email):

@@ -7,6 +7,7 @@ from typing import Any
 
 from simulator.clouds import CLOUDS
 from simulator.directory import policies as dir_policies
+from simulator.directory.schema import check_other_string
 from simulator.graph import auditing
 from simulator.graph import permissions as perm
 from simulator.graph.errors import GraphError, bad_request
@@ -126,6 +127,7 @@ def patch_policy(ctx: Context) -> GraphResponse:
     if "displayName" in body:
         if not isinstance(body["displayName"], str):
             raise bad_request("Invalid value specified for property 'displayName'.")
+        check_other_string(body["displayName"], "displayName", "crossTenantAccessPolicy")
         ctx.tenant.cross_tenant_policy["displayName"] = body["displayName"]
     policy = ctx.tenant.cross_tenant_policy
     # No activity is documented for the Microsoft cloud settings: logged as a company default change.
@@ -288,6 +290,7 @@ def _sync_body(body: Any) -> dict[str, Any]:
     for key in ("displayName", "externalCloudAuthorizedApplicationId"):
         if body.get(key) is not None and not isinstance(body[key], str):
             raise bad_request(f"Invalid value specified for property '{key}'.")
+        check_other_string(body.get(key), key, "crossTenantIdentitySyncPolicyPartner")
     return body
 
 

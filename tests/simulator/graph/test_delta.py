@@ -229,7 +229,7 @@ def test_forced_reset_answers_410_with_location(
     ccsync_simulator: Any, graph: GraphHttp, tenant: dict[str, Any]
 ) -> None:
     _, link, _ = run_round(graph, "/users/delta?$select=id")
-    r = httpx.post(f"{ccsync_simulator.control_url}/_simulator/tenants/{tenant['id']}/delta/reset")
+    r = httpx.post(f"{ccsync_simulator.control_url}/_simulator/tenants/{tenant['id']}/delta/reset", json={})
     assert r.status_code == 200
     gone = graph("GET", link)
     assert_graph_error(gone, 410, "resyncRequired")

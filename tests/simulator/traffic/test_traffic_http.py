@@ -103,8 +103,10 @@ def test_profile_switches_at_run_time_through_the_control_plane(sim: Any) -> Non
 def test_control_plane_refuses_bad_input_with_a_clear_message(
     sim: Any, method: str, path: str, body: Any, status: int, message: str
 ) -> None:
-    content = body if isinstance(body, str) else None
-    r = control(sim, method, path, json=None if content or body is None else body, content=content)
+    if body is None or isinstance(body, str):  # raw text, sent as JSON: the body's own checks answer
+        r = control(sim, method, path, content=body or "", headers={"Content-Type": "application/json"})
+    else:
+        r = control(sim, method, path, json=body)
     assert r.status_code == status, r.text
     err = r.json()["error"]
     assert err["code"] in ("BadRequest", "NotFound") and message in err["message"], err
@@ -205,7 +207,7 @@ def test_seeded_error_rate_injects_the_expected_count_over_https(sim: Any) -> No
     assert statuses.count(503) == expected and statuses.count(200) == 40 - expected
     stats = control(sim, "GET", "traffic/stats").json()
     assert stats["totals"]["injected_errors_by_status"] == {"503": expected}
-    reset = control(sim, "POST", "traffic/stats/reset")
+    reset = control(sim, "POST", "traffic/stats/reset", json={})
     assert reset.status_code == 200 and reset.json()["totals"]["requests"] == 0
 
 

@@ -92,7 +92,12 @@ def test_clock_switches_to_virtual_and_advances(sim: Any) -> None:
 
 def test_snapshot_round_trips_byte_identically(sim: Any) -> None:
     first = control(sim, "GET", "snapshot").content
-    assert control(sim, "PUT", "snapshot", content=first).status_code == 200
+    assert (
+        control(
+            sim, "PUT", "snapshot", content=first, headers={"Content-Type": "application/json"}
+        ).status_code
+        == 200
+    )
     second = control(sim, "GET", "snapshot").content
     assert first == second
     assert control(sim, "POST", "snapshot/save", json={"name": "base"}).status_code == 200
@@ -116,10 +121,10 @@ def test_snapshot_of_a_newer_format_is_refused_and_state_kept(sim: Any) -> None:
 def test_reset_returns_to_the_world_as_started(sim: Any) -> None:
     control(sim, "POST", "tenants", json={"cloud": "china", "users": 1})
     n = len(control(sim, "GET", "tenants").json()["value"])
-    control(sim, "POST", "reset")
+    control(sim, "POST", "reset", json={})
     assert len(control(sim, "GET", "tenants").json()["value"]) < n
     assert control(sim, "POST", "reset", json={"empty": True}).json() == {"tenants": 0}
-    control(sim, "POST", "reset")
+    control(sim, "POST", "reset", json={})
 
 
 def test_unknown_control_path_is_json_404(sim: Any) -> None:

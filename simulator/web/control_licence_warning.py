@@ -19,7 +19,7 @@ def _json(status: int, body: Any) -> Response:
     return Response(json.dumps(body, indent=1), status=status, content_type="application/json")
 
 
-def register_licence_routes(app: Flask, sim: Simulator) -> None:
+def register_licence_warning_routes(app: Flask, sim: Simulator) -> None:
     @app.get("/_simulator/provisioning/configurations/<sp_id>/licence-warning")
     def licence_warning(sp_id: str) -> Response:
         sid = sp_id.lower()

@@ -1,0 +1,614 @@
+"""Run one scenario against a backend: build the given world, configure synchronization, play the
+steps and check each expectation, then clean up what the run created."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from dataclasses import dataclass, field
+from typing import Any
+
+from scenarios import schema as S
+from scenarios.backends import SYNC_FABRIC_APP, Backend, SkipScenario, TenantHandle
+from scenarios.expect import Expectations, ScenarioFailure
+from scenarios.loader import Scenario
+from syncengine.client import GraphClient
+from syncengine.errors import ConflictError, GraphApiError, NotFoundError
+
+TEMPLATE_ID = "518e5f48-1fc8-4c48-9387-9fdf28b0dfe7"
+POLICY = "/policies/crossTenantAccessPolicy"
+INSTANCE = {"commercial": "microsoftonline.com", "gcch": "microsoftonline.us", "dod": "microsoftonline.us",
+            "china": "partner.microsoftonline.cn"}  # fmt: skip
+DEFAULT_SKUS = {"P1": 200, "GOVERNANCE": 200}
+PASSWORD = {"forceChangePasswordNextSignIn": False}
+
+
+def new_run_id() -> str:
+    """A short prefix for every object a run creates (``ccs3f9a``)."""
+    return "ccs" + secrets.token_hex(3)
+
+
+@dataclass
+class UserRecord:
+    name: str
+    tenant: str
+    id: str
+    upn: str
+    deleted: bool = False
+
+
+@dataclass
+class Sync:
+    sp_id: str = ""
+    job_id: str = ""
+    rule_id: str = ""
+    app_id: str = ""
+
+    @property
+    def base(self) -> str:
+        return f"/servicePrincipals/{self.sp_id}/synchronization"
+
+    @property
+    def job(self) -> str:
+        return f"{self.base}/jobs/{self.job_id}"
+
+
+@dataclass
+class ScenarioRun:
+    """The state of one scenario run: tenants, named users and groups, the configuration."""
+
+    scenario: Scenario
+    backend: Backend
+    run_id: str = field(default_factory=new_run_id)
+    tenants: dict[str, TenantHandle] = field(default_factory=dict)
+    users: dict[str, UserRecord] = field(default_factory=dict)
+    groups: dict[str, tuple[str, str]] = field(default_factory=dict)
+    sync: Sync = field(default_factory=Sync)
+    created: list[tuple[str, str, str]] = field(default_factory=list)  # (tenant role, kind, id)
+    skipped: list[str] = field(default_factory=list)
+    last_result: Any = None
+    #: users changed since the last wait (on real tenants only these are provisioned on demand)
+    dirty: set[str] = field(default_factory=set)
+
+    # -- entry point ----------------------------------------------------------------------
+
+    def run(self) -> None:
+        sc = self.scenario.data
+        if "simulator" in sc.get("requires", []) and not self.backend.is_simulator:
+            raise SkipScenario("needs a simulator (" + ", ".join(sc.get("requires", [])) + ")")
+        if "cycles" in sc.get("requires", []) and not self.backend.is_simulator:
+            raise SkipScenario(
+                "needs scheduled cycles (deletion threshold, pause, the 40-minute schedule); on real tenants "
+                "waits are provisionOnDemand, which applies none of them"
+            )
+        if "inprocess" in sc.get("requires", []) and self.backend.kind != "inprocess":
+            raise SkipScenario("needs the in-process simulator (it restarts it)")
+        with self.backend.scenario():
+            try:
+                self.given(sc.get("given") or {})
+                self.setup(sc.get("setup"))
+                checks = Expectations(self)
+                for i, step in enumerate(self.scenario.steps):
+                    self.step(i, step, checks)
+            finally:
+                self.cleanup()
+
+    # -- helpers --------------------------------------------------------------------------
+
+    def client(self, role: str) -> GraphClient:
+        return self.backend.client(self.tenants[role])
+
+    @property
+    def source_role(self) -> str:
+        return (self.scenario.data.get("setup") or {}).get("source", "source")
+
+    @property
+    def target_role(self) -> str:
+        return (self.scenario.data.get("setup") or {}).get("target", "target")
+
+    def skip_step(self, where: str, why: str) -> None:
+        self.skipped.append(f"{where}: {why}")
+
+    # -- given ----------------------------------------------------------------------------
+
+    def given(self, given: dict[str, Any]) -> None:
+        tenants = given.get("tenants") or {"source": {"cloud": "commercial"}, "target": {"cloud": "gcch"}}
+        for role, spec in tenants.items():
+            handle = self.backend.new_tenant(role, spec["cloud"], self.run_id)
+            self.tenants[role] = handle
+            if self.backend.is_simulator:
+                self.backend.seed_skus(handle, spec.get("skus", DEFAULT_SKUS))
+        for name, spec in (given.get("groups") or {}).items():
+            self.create_group(name, spec.get("tenant", self.source_role))
+        for name, spec in (given.get("users") or {}).items():
+            self.create_user(name, spec)
+        for name, spec in (given.get("groups") or {}).items():
+            for member in spec.get("members") or []:
+                self.add_member(name, member)
+        for name, spec in (given.get("guests") or {}).items():
+            self.invite_guest(name, spec)
+
+    def create_group(self, name: str, role: str) -> None:
+        nick = f"{self.run_id}{name}".replace("-", "")[:60]
+        group = self.client(role).post(
+            "/groups",
+            {
+                "displayName": f"{self.run_id} {name}",
+                "mailEnabled": False,
+                "mailNickname": nick,
+                "securityEnabled": True,
+            },
+        )
+        self.groups[name] = (role, group["id"])
+        self.created.append((role, "group", group["id"]))
+
+    def create_user(self, name: str, spec: dict[str, Any]) -> None:
+        role = spec.get("tenant", self.source_role)
+        tenant = self.tenants[role]
+        attrs = dict(spec.get("attributes") or {})
+        nick = f"{self.run_id}-{name}".lower()
+        body = {
+            "accountEnabled": True,
+            "displayName": f"{self.run_id} {name.capitalize()}",
+            "mailNickname": nick.replace("-", ""),
+            "userPrincipalName": f"{nick}@{tenant.domain}",
+            "passwordProfile": {**PASSWORD, "password": "Sc3nario!" + secrets.token_hex(6)},
+            "usageLocation": "US",  # licences need one
+        }
+        body.update(attrs)
+        user = self.client(role).post("/users", body)
+        self.users[name] = UserRecord(name, role, user["id"], body["userPrincipalName"])
+        self.created.append((role, "user", user["id"]))
+        for sku in spec.get("licences") or []:
+            self.licence(name, sku, add=True)
+        for group in spec.get("groups") or []:
+            self.add_member(group, name)
+
+    def add_member(self, group: str, user: str) -> None:
+        role, gid = self.groups[group]
+        ref = {"@odata.id": f"https://graph.microsoft.com/v1.0/directoryObjects/{self.users[user].id}"}
+        self.client(role).post(f"/groups/{gid}/members/$ref", ref)
+
+    def licence(self, user: str, sku: str, *, add: bool) -> None:
+        from simulator.directory.skus import sku as lookup
+
+        rec = self.users[user]
+        try:
+            sku_id = lookup(sku).sku_id
+        except KeyError:
+            sku_id = sku
+        body = {"addLicenses": [{"skuId": sku_id, "disabledPlans": []}] if add else [],
+                "removeLicenses": [] if add else [sku_id]}  # fmt: skip
+        self.client(rec.tenant).post(f"/users/{rec.id}/assignLicense", body)
+
+    def invite_guest(self, name: str, spec: dict[str, Any]) -> None:
+        role = spec.get("tenant", self.target_role)
+        of = self.users[spec["of"]]
+        guest = self.client(role).post(
+            "/invitations",
+            {
+                "invitedUserEmailAddress": of.upn,
+                "inviteRedirectUrl": "https://myapps.microsoft.com",
+                "sendInvitationMessage": False,
+                "invitedUserType": spec.get("userType", "Guest"),
+            },
+        )
+        gid = guest["invitedUser"]["id"]
+        self.users[name] = UserRecord(name, role, gid, "")
+        self.created.append((role, "user", gid))
+
+    # -- setup ----------------------------------------------------------------------------
+
+    def setup(self, setup: dict[str, Any] | None) -> None:
+        if setup is None:
+            return
+        refused = setup.get("refused")
+        try:
+            for name in setup.get("steps") or S.SETUP_STEPS:
+                getattr(self, f"_setup_{name}")(setup)
+        except GraphApiError as exc:
+            if refused is None:
+                raise ScenarioFailure(
+                    f"{self.scenario.where(('setup',))}: setup step failed: {exc.status} {exc.code}: {exc.message}"
+                ) from None
+            self._check_refusal(("setup", "refused"), refused, exc)
+            return
+        if refused is not None:
+            raise ScenarioFailure(
+                f"{self.scenario.where(('setup', 'refused'))}: expected the setup to be refused with "
+                f"{refused['code']}, but every step succeeded"
+            )
+
+    def _check_refusal(self, path: tuple[Any, ...], refused: dict[str, Any], exc: GraphApiError) -> None:
+        text = exc.message
+        if exc.code != refused["code"] and f"Error code: {refused['code']}" not in text:
+            raise ScenarioFailure(
+                f"{self.scenario.where(path)}: expected refusal code {refused['code']!r}, got {exc.code!r}: {text}"
+            )
+        want = refused.get("message_contains")
+        if want and want.lower() not in text.lower():
+            raise ScenarioFailure(
+                f"{self.scenario.where(path)}: the refusal does not mention {want!r}: {text}"
+            )
+
+    @property
+    def cross_cloud(self) -> bool:
+        return (
+            INSTANCE[self.tenants[self.source_role].cloud] != INSTANCE[self.tenants[self.target_role].cloud]
+        )
+
+    def _allow_cloud(self, role: str, other: str) -> None:
+        if not self.cross_cloud:
+            return
+        c = self.client(role)
+        current = c.get(POLICY).get("allowedCloudEndpoints") or []
+        inst = INSTANCE[self.tenants[other].cloud]
+        if inst not in current:
+            c.patch(POLICY, {"allowedCloudEndpoints": [*current, inst]})
+
+    def _partner(self, role: str, other: str) -> None:
+        try:
+            self.client(role).post(f"{POLICY}/partners", {"tenantId": self.tenants[other].id})
+            self.created.append((role, "partner", self.tenants[other].id))
+        except ConflictError:
+            pass
+
+    def _setup_target_cloud_setting(self, _: dict[str, Any]) -> None:
+        self._allow_cloud(self.target_role, self.source_role)
+
+    def _setup_source_cloud_setting(self, _: dict[str, Any]) -> None:
+        self._allow_cloud(self.source_role, self.target_role)
+
+    def _setup_target_partner(self, _: dict[str, Any]) -> None:
+        self._partner(self.target_role, self.source_role)
+
+    def _setup_source_partner(self, _: dict[str, Any]) -> None:
+        self._partner(self.source_role, self.target_role)
+
+    def _setup_target_inbound_sync(self, _: dict[str, Any]) -> None:
+        path = f"{POLICY}/partners/{self.tenants[self.source_role].id}/identitySynchronization"
+        try:
+            self.client(self.target_role).put(path, {"userSyncInbound": {"isSyncAllowed": True}})
+        except ConflictError:
+            self.client(self.target_role).patch(path, {"userSyncInbound": {"isSyncAllowed": True}})
+
+    def _setup_target_inbound_redemption(self, _: dict[str, Any]) -> None:
+        self.client(self.target_role).patch(
+            f"{POLICY}/partners/{self.tenants[self.source_role].id}",
+            {"automaticUserConsentSettings": {"inboundAllowed": True}},
+        )
+
+    def _setup_source_outbound_redemption(self, _: dict[str, Any]) -> None:
+        self.client(self.source_role).patch(
+            f"{POLICY}/partners/{self.tenants[self.target_role].id}",
+            {"automaticUserConsentSettings": {"outboundAllowed": True}},
+        )
+
+    def _setup_configuration(self, _: dict[str, Any]) -> None:
+        created = self.client(self.source_role).post(
+            f"/applicationTemplates/{TEMPLATE_ID}/instantiate", {"displayName": f"{self.run_id} sync"}
+        )
+        sp = created["servicePrincipal"]
+        self.sync.sp_id, self.sync.app_id = sp["id"], created["application"]["id"]
+        self._sp = sp
+        self.created.append((self.source_role, "application", created["application"]["id"]))
+
+    def _setup_cross_cloud_choice(self, _: dict[str, Any]) -> None:
+        if self.cross_cloud:
+            tags = [*(self._sp.get("tags") or []), "CrossCloudSynchronization"]
+            self.client(self.source_role).patch(f"/servicePrincipals/{self.sync.sp_id}", {"tags": tags})
+
+    def _credentials(self) -> list[dict[str, str]]:
+        return [
+            {"key": "CompanyId", "value": self.tenants[self.target_role].id},
+            {"key": "AuthenticationType", "value": "SyncPolicy"},
+        ]
+
+    def _setup_test_connection(self, _: dict[str, Any]) -> None:
+        self.client(self.source_role).post(
+            f"{self.sync.base}/jobs/validateCredentials",
+            {"useSavedCredentials": False, "templateId": "Azure2Azure", "credentials": self._credentials()},
+        )
+
+    def _setup_job(self, setup: dict[str, Any]) -> None:
+        body: dict[str, Any] = {"templateId": "Azure2Azure"}
+        if setup.get("licence_policy"):
+            body["synchronizationJobSettings"] = [{"name": "LicensePolicy", "value": setup["licence_policy"]}]
+        job = self.client(self.source_role).post(f"{self.sync.base}/jobs", body)
+        self.sync.job_id = job["id"]
+
+    def _setup_secrets(self, setup: dict[str, Any]) -> None:
+        threshold = setup.get("deletion_threshold")
+        notification: dict[str, Any] = {"Enabled": False, "DeleteThresholdEnabled": threshold is not None}
+        if threshold is not None:
+            notification["DeleteThresholdValue"] = threshold
+        values = [
+            *self._credentials(),
+            {"key": "SyncNotificationSettings", "value": json.dumps(notification)},
+            {"key": "SyncAll", "value": "true" if setup.get("scope") == "all" else "false"},
+        ]
+        self.client(self.source_role).put(f"{self.sync.base}/secrets", {"value": values})
+
+    def _setup_mappings(self, setup: dict[str, Any]) -> None:
+        for m in setup.get("mappings") or []:
+            self.change_mapping(m)
+
+    def change_mapping(self, m: dict[str, Any]) -> None:
+        c = self.client(self.source_role)
+        schema = c.get(f"{self.sync.job}/schema")
+        rule = next(r for r in schema["synchronizationRules"] if r["name"] == "USER_INBOUND_USER")
+        users = rule["objectMappings"][0]
+        mappings = [g for g in users["attributeMappings"] if g["targetAttributeName"] != m["target"]]
+        if "expression" in m:
+            src = {
+                "type": "Function",
+                "name": m["expression"].split("(")[0].strip(),
+                "expression": m["expression"],
+                "parameters": [],
+            }
+        elif "constant" in m:
+            src = {
+                "type": "Constant",
+                "name": m["constant"],
+                "expression": f'"{m["constant"]}"',
+                "parameters": [],
+            }
+        else:
+            name = m.get("source", m["target"])
+            src = {"type": "Attribute", "name": name, "expression": f"[{name}]", "parameters": []}
+        mappings.append(
+            {
+                "targetAttributeName": m["target"],
+                "defaultValue": None,
+                "exportMissingReferences": False,
+                "flowBehavior": "FlowWhenChanged",
+                "flowType": m.get("flow", "Always"),
+                "matchingPriority": 0,
+                "source": src,
+            }  # fmt: skip
+        )
+        users["attributeMappings"] = mappings
+        c.put(f"{self.sync.job}/schema", schema)
+
+    def _setup_assign(self, setup: dict[str, Any]) -> None:
+        scope = setup.get("scope", "all")
+        if scope == "all":
+            return
+        role, gid = self.groups[scope]
+        app_role = (self._sp.get("appRoles") or [{"id": "00000000-0000-0000-0000-000000000000"}])[0]["id"]
+        self.client(role).post(
+            f"/servicePrincipals/{self.sync.sp_id}/appRoleAssignedTo",
+            {"principalId": gid, "resourceId": self.sync.sp_id, "appRoleId": app_role},
+        )
+
+    def _setup_start(self, _: dict[str, Any]) -> None:
+        self.client(self.source_role).post(f"{self.sync.job}/start", {})
+        self.settle()
+
+    def settle(self) -> None:
+        """Let the cycles that are due run now (a started job's first cycle runs at once)."""
+        if self.backend.control is not None:
+            self.backend.control.run_provisioning()
+        else:
+            self.on_demand_all()
+
+    def on_demand_all(self, only: set[str] | None = None) -> None:
+        """Real tenants: instead of waiting 40 minutes, provision the scenario's users now (those changed
+        since the last wait, or all of them); provisionOnDemand allows 5 calls per 10 s per job."""
+        for rec in self.users.values():
+            if rec.tenant == self.source_role and self.sync.job_id and (only is None or rec.name in only):
+                self.provision_on_demand(rec.name, tolerate=True)
+        self.dirty.clear()
+
+    def provision_on_demand(self, user: str, *, tolerate: bool = False) -> Any:
+        rule = self.sync.rule_id or self._rule_id()
+        body = {
+            "parameters": [
+                {"ruleId": rule, "subjects": [{"objectId": self.users[user].id, "objectTypeName": "User"}]}
+            ]
+        }
+        try:
+            out = self.client(self.source_role).post(f"{self.sync.job}/provisionOnDemand", body)
+        except GraphApiError:
+            if not tolerate:
+                raise
+            return None
+        self.last_result = out
+        return out
+
+    def _rule_id(self) -> str:
+        schema = self.client(self.source_role).get(f"{self.sync.job}/schema")
+        self.sync.rule_id = next(
+            r["id"] for r in schema["synchronizationRules"] if r["name"] == "USER_INBOUND_USER"
+        )
+        return self.sync.rule_id
+
+    # -- steps ----------------------------------------------------------------------------
+
+    def step(self, i: int, step: Any, checks: Expectations) -> None:
+        path: tuple[Any, ...] = ("steps", i)
+        if isinstance(step, str):
+            step = {step: None}
+        action = next((k for k in step if k in S.STEP_ACTIONS), None)
+        if action is not None:
+            refused = step.get("refused")
+            try:
+                self.do(action, step[action], (*path, action))
+            except SkipScenario as exc:
+                self.skip_step(self.scenario.where((*path, action)), str(exc))
+                return
+            except GraphApiError as exc:
+                if refused is None:
+                    raise ScenarioFailure(
+                        f"{self.scenario.where((*path, action))}: step '{action}' failed: "
+                        f"{exc.status} {exc.code}: {exc.message}"
+                    ) from None
+                self._check_refusal((*path, "refused"), refused, exc)
+            else:
+                if refused is not None:
+                    raise ScenarioFailure(
+                        f"{self.scenario.where((*path, 'refused'))}: expected '{action}' to be refused with "
+                        f"{refused['code']}, but it succeeded"
+                    )
+        if "expect" in step:
+            exp = step["expect"]
+            items = exp if isinstance(exp, list) else [exp]
+            for j, item in enumerate(items):
+                ipath = (*path, "expect", j) if isinstance(exp, list) else (*path, "expect")
+                checks.check(item, ipath)
+
+    def do(self, action: str, value: Any, path: tuple[Any, ...]) -> None:
+        ctl = self.backend.control
+        touched = value if isinstance(value, str) else value.get("user") if isinstance(value, dict) else None
+        if touched in self.users or action == "create_user":
+            self.dirty.add(touched)
+        if action in S.SIMULATOR_ONLY and ctl is None:
+            raise SkipScenario(f"'{action}' is something only a simulator can do")
+        if action == "create_user":
+            self.create_user(value["user"], value)
+        elif action == "update":
+            rec = self.users[value["user"]]
+            attrs = {k: v for k, v in value.items() if k != "user"}
+            self.client(rec.tenant).patch(f"/users/{rec.id}", attrs)
+            rec.upn = attrs.get("userPrincipalName", rec.upn)
+        elif action in ("disable", "enable"):
+            rec = self.users[value]
+            self.client(rec.tenant).patch(f"/users/{rec.id}", {"accountEnabled": action == "enable"})
+        elif action == "delete":
+            rec = self.users[value]
+            self.client(rec.tenant).delete(f"/users/{rec.id}")
+            rec.deleted = True
+        elif action == "restore":
+            rec = self.users[value]
+            self.client(rec.tenant).post(f"/directory/deletedItems/{rec.id}/restore", {})
+            rec.deleted = False
+        elif action == "add_to_group":
+            self.add_member(value["group"], value["user"])
+        elif action == "remove_from_group":
+            role, gid = self.groups[value["group"]]
+            self.client(role).delete(f"/groups/{gid}/members/{self.users[value['user']].id}/$ref")
+        elif action in ("assign_licence", "remove_licence"):
+            self.licence(value["user"], value["sku"], add=action == "assign_licence")
+        elif action in ("target_update", "target_delete"):
+            name = value["user"] if isinstance(value, dict) else value
+            found = Expectations(self).target_user(name)
+            if found is None:
+                raise ScenarioFailure(
+                    f"{self.scenario.where(path)}: '{name}' has no user in the target to change"
+                )
+            c = self.client(self.target_role)
+            if action == "target_delete":
+                c.delete(f"/users/{found['id']}")
+            else:
+                c.patch(f"/users/{found['id']}", {k: v for k, v in value.items() if k != "user"})
+        elif action in ("advance", "cycles"):
+            if ctl is None:
+                self.on_demand_all(set(self.dirty))
+                return
+            for _ in range(value if action == "cycles" else 1):
+                ctl.advance("PT40M" if action == "cycles" else value)
+            self.backend.after_clock_jump()
+        elif action in ("start", "pause"):
+            self.client(self.source_role).post(f"{self.sync.job}/{action}", {})
+            if action == "start":
+                self.settle()
+        elif action == "restart":
+            scope = (value or {}).get("reset_scope")
+            body = {"criteria": {"resetScope": scope}} if scope else {}
+            self.client(self.source_role).post(f"{self.sync.job}/restart", body)
+            self.settle()
+        elif action == "provision_on_demand":
+            self.provision_on_demand(value)
+        elif action == "policy":
+            self.policy(value)
+        elif action == "mapping":
+            self.change_mapping(value)
+            self.dirty.update(n for n, r in self.users.items() if r.tenant == self.source_role)
+        elif action == "throttling":
+            ctl.set_traffic(value)  # type: ignore[union-attr]
+        elif action == "chaos":
+            ctl.set_chaos(value)  # type: ignore[union-attr]
+        elif action == "fault":
+            fault = {k: v for k, v in value.items() if k != "tenant"}
+            fault["tenant"] = self.tenants[value.get("tenant", self.target_role)].id
+            fault.setdefault("app", SYNC_FABRIC_APP)
+            fault.setdefault("count", 1)
+            ctl.add_fault(fault)  # type: ignore[union-attr]
+        elif action == "restart_simulator":
+            self.backend.restart_simulator()
+        elif action == "restart_engine":
+            self.backend.restart_engine()
+        elif action == "crash_engine":
+            self.backend.crash_engine(value)
+
+    def policy(self, value: dict[str, Any]) -> None:
+        src, tgt = self.tenants[self.source_role], self.tenants[self.target_role]
+        for key, on in value.items():
+            if key in ("target_cross_cloud", "source_cross_cloud"):
+                role, other = (self.target_role, src) if key.startswith("target") else (self.source_role, tgt)
+                c = self.client(role)
+                current = [
+                    x for x in c.get(POLICY).get("allowedCloudEndpoints") or [] if x != INSTANCE[other.cloud]
+                ]
+                c.patch(
+                    POLICY, {"allowedCloudEndpoints": [*current, INSTANCE[other.cloud]] if on else current}
+                )
+            elif key == "target_inbound_sync":
+                self.client(self.target_role).patch(
+                    f"{POLICY}/partners/{src.id}/identitySynchronization",
+                    {"userSyncInbound": {"isSyncAllowed": on}},
+                )
+            elif key == "target_inbound_redemption":
+                self.client(self.target_role).patch(
+                    f"{POLICY}/partners/{src.id}", {"automaticUserConsentSettings": {"inboundAllowed": on}}
+                )
+            elif key == "source_outbound_redemption":
+                self.client(self.source_role).patch(
+                    f"{POLICY}/partners/{tgt.id}", {"automaticUserConsentSettings": {"outboundAllowed": on}}
+                )
+            elif key == "cross_cloud_choice":
+                c = self.client(self.source_role)
+                tags = [t for t in c.get(f"/servicePrincipals/{self.sync.sp_id}").get("tags") or []
+                        if t != "CrossCloudSynchronization"]  # fmt: skip
+                c.patch(
+                    f"/servicePrincipals/{self.sync.sp_id}",
+                    {"tags": [*tags, "CrossCloudSynchronization"] if on else tags},
+                )
+
+    # -- cleanup --------------------------------------------------------------------------
+
+    def cleanup(self) -> None:
+        """Stop the job and delete every object this run created (target copies of its users too)."""
+        if not self.tenants:
+            return
+        if self.sync.job_id:
+            try:
+                self.client(self.source_role).delete(self.sync.job)
+            except GraphApiError:
+                pass
+        exp = Expectations(self)
+        for rec in list(self.users.values()):
+            if rec.tenant != self.source_role or not rec.upn or self.target_role not in self.tenants:
+                continue
+            for found in (exp.target_user(rec.name), exp.target_user(rec.name, deleted=True)):
+                if found is not None:
+                    self.created.append((self.target_role, "user", found["id"]))
+        for role, kind, oid in reversed(self.created):
+            c = self.client(role)
+            try:
+                if kind == "user":
+                    try:
+                        c.delete(f"/users/{oid}")
+                    except NotFoundError:
+                        pass
+                    c.delete(f"/directory/deletedItems/{oid}")
+                elif kind == "group":
+                    c.delete(f"/groups/{oid}")
+                elif kind == "application":
+                    c.delete(f"/applications/{oid}")
+                elif kind == "partner":
+                    c.delete(f"{POLICY}/partners/{oid}")
+            except NotFoundError:
+                pass
+            except GraphApiError:
+                pass

@@ -1,0 +1,22 @@
+"""The simulator's web console under ``{control}/console/``: the admin blades of cross-tenant sync.
+
+Server-rendered (Flask + Jinja2), readable without JavaScript, nothing fetched from the network.
+Served by the control app, behind the same locality guard; its actions are HTML form posts with a
+CSRF token (:mod:`simulator.web.locality`) that call the same code as the Graph and control-plane APIs.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from flask import Flask
+
+if TYPE_CHECKING:
+    from simulator.runtime import Simulator
+
+
+def register_console(app: Flask, sim: Simulator) -> None:
+    """Add the console's pages and actions to the control app."""
+    from simulator.web.console.views import console_blueprint
+
+    app.register_blueprint(console_blueprint(sim, app.extensions["ccsync.csrf"]))
