@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 DEVSTAMP := $(VENV)/.installed-dev
 
-.PHONY: demo test lint format clean browser screenshots bench-console
+.PHONY: demo test lint format clean browser screenshots bench-console fuzz
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,11 @@ screenshots: $(DEVSTAMP) browser
 # how fast each console page answers: default world, then with a 1,000,000-user tenant
 bench-console: $(DEVSTAMP)
 	$(PY) -m loadtests.bench_console
+
+# The long fuzz run before a release (minutes): >= 20,000 generated requests; figures in docs/reliability.md.
+fuzz: $(DEVSTAMP)
+	CCSYNC_FUZZ_EXAMPLES=17000 CCSYNC_FUZZ_REPORT=.ccsync/fuzz-report.json $(PY) -m pytest tests/simulator/test_fuzz.py -n 0 -q
+	cat .ccsync/fuzz-report.json
 
 lint: $(DEVSTAMP)
 	$(VENV)/bin/ruff check .

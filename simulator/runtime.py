@@ -55,13 +55,26 @@ class SimulatorConfig:
     fresh: bool = False
 
 
+def private_data_dir(path: Path) -> None:
+    """Make ``path`` a directory only its owner can enter (0700): it holds client secrets and keys.
+
+    A directory that already exists is tightened only when it is a ccsync data dir (it has our
+    state or endpoints), never some other directory a user happened to name.
+    """
+    if not path.exists():
+        path.mkdir(parents=True, mode=0o700)
+        os.chmod(path, 0o700)  # mkdir's mode is filtered by the umask
+    elif any((path / name).exists() for name in ("state.db", "endpoints.json", "tls")):
+        os.chmod(path, 0o700)
+
+
 class Simulator:
     """The fake Microsoft cloud in one process; ``start`` opens the sockets, ``stop`` closes them."""
 
     def __init__(self, config: SimulatorConfig | None = None, clock: Clock | None = None) -> None:
         self.config = config or SimulatorConfig()
         self.data_dir = Path(self.config.data_dir or tempfile.mkdtemp(prefix="ccsync-")).resolve()
-        self.data_dir.mkdir(parents=True, exist_ok=True)
+        private_data_dir(self.data_dir)
         self.clock = clock or Clock()
         self.store = Store(self.clock)
         self.keys = SigningKeys(self.data_dir)

@@ -9,6 +9,7 @@ is either wholly there after a restart or not at all.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import sys
 import threading
@@ -89,6 +90,13 @@ class Journal:
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        # created 0600 before SQLite opens it: it holds client secrets; SQLite gives its -wal and
+        # -shm files the database file's mode
+        if not path.exists():
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+        for existing in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+            if existing.exists():
+                os.chmod(existing, 0o600)
         self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
         # NORMAL: a commit survives a killed process (what we promise); FULL would add power-loss safety.

@@ -56,7 +56,7 @@ def ensure_tls(data_dir: Path) -> TlsMaterial:
     certificate is reissued when it is missing, near expiry, not signed by the CA, or its names changed.
     """
     tls_dir = Path(data_dir) / "tls"
-    tls_dir.mkdir(parents=True, exist_ok=True)
+    tls_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     material = TlsMaterial(tls_dir / "ca.pem", tls_dir / "server.pem", tls_dir / "server-key.pem")
     ca_key_path = tls_dir / "ca-key.pem"
     # Several simulator processes may share a data dir; only one may (re)write the files at a time.
@@ -232,7 +232,7 @@ def _atomic_write(path: Path, data: bytes, mode: int) -> None:
 
 @contextmanager
 def _locked(lock_path: Path) -> Iterator[None]:
-    with open(lock_path, "a") as lock:
+    with os.fdopen(os.open(lock_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600), "a") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         try:
             yield

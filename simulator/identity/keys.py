@@ -122,7 +122,7 @@ def _signing_key(authority: Authority, private: rsa.RSAPrivateKey, cert: x509.Ce
 
 
 def _write_key(key: SigningKey, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     pem = key.private_key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     ) + key.certificate.public_bytes(serialization.Encoding.PEM)

@@ -85,7 +85,7 @@ class ProvisioningService:
         self.clock = store.clock
         self.data_dir = data_dir
         if data_dir is not None:
-            data_dir.mkdir(parents=True, exist_ok=True)
+            data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         self.backend = SimulatedGraph(router, first_party={SYNC_FABRIC: SYNC_ROLES})
         #: one per target tenant: the jobs writing into it share its write budget (syncengine/pacing.py)
         self.gates: dict[tuple[str, str], ThrottleGate] = {}

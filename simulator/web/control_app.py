@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -264,9 +265,11 @@ def create_control_app(sim: Simulator) -> Flask:
     def save_named() -> Response:
         name = _snapshot_name(_body())
         path = sim.data_dir / "snapshots" / f"{name}.json"
-        path.parent.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(sim.store.snapshot(), sort_keys=True))
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)  # it holds client secrets
+        with os.fdopen(fd, "w") as fh:
+            fh.write(json.dumps(sim.store.snapshot(), sort_keys=True))
         tmp.replace(path)
         return _json(200, {"name": name, "path": str(path)})
 
