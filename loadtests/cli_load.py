@@ -148,7 +148,20 @@ def _run(args: argparse.Namespace, console: Console, control: str, out: Path, se
     traffic: dict[str, Any] = {"profile": args.traffic}
     if args.traffic_factor is not None:
         traffic["factor"] = args.traffic_factor
+    previous = httpx.get(f"{control}/_simulator/traffic", timeout=30).json()
     httpx.put(f"{control}/_simulator/traffic", json=traffic, timeout=30).raise_for_status()
+    try:
+        return _locust(args, console, control, out, seconds, extra)
+    finally:  # a reused simulator gets its own profile back (fresh buckets, as any profile switch)
+        restore = {"profile": previous.get("profile", "off")}
+        if "factor" in previous:
+            restore["factor"] = previous["factor"]
+        httpx.put(f"{control}/_simulator/traffic", json=restore, timeout=30)
+
+
+def _locust(
+    args: argparse.Namespace, console: Console, control: str, out: Path, seconds: int, extra: list[str]
+) -> int:
     before = httpx.get(f"{control}/_simulator/traffic/stats", timeout=30).json()
     rate = args.spawn_rate or float(args.users)
     cmd = [
@@ -174,8 +187,10 @@ def _run(args: argparse.Namespace, console: Console, control: str, out: Path, se
             f"[red]locust did not finish (exit {proc.returncode}); its log: {out / 'locust.log'}[/red]"
         )
         return 1
-    after_file = out / "traffic-after.json"
-    after = json.loads(after_file.read_text()) if after_file.exists() else before
+    # read again now that every worker has stopped: locust's own read at test_stop can come before the
+    # last requests of its workers
+    after = httpx.get(f"{control}/_simulator/traffic/stats", timeout=30).json()
+    (out / "traffic-after.json").write_text(json.dumps(after, indent=2))
     summary = summarize(
         json.loads(stats_file.read_text()),
         before,

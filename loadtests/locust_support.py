@@ -151,9 +151,9 @@ class SelectableShape(LoadTestShape):
         return shape_users(shape, users, t, run_time), rate
 
 
-@events.test_stop.add_listener
+@events.quitting.add_listener
 def _read_traffic_stats(environment: Environment, **_: Any) -> None:
-    """At the end of every run, the simulator's own count of throttling and Retry-After violations."""
+    """At the end of every run (as locust quits, after its workers), the simulator's own counts."""
     if isinstance(environment.runner, WorkerRunner) or not isinstance(
         environment.runner, (LocalRunner, MasterRunner)
     ):

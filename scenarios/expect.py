@@ -243,7 +243,9 @@ class Expectations:
         return problems
 
     def _licence_warning(self, v: dict[str, Any]) -> list[str]:
-        text = self.job().get("@ccsync.licenseWarning")
+        control = self.run.backend.control
+        sp_id = self.run.sync.sp_id
+        text = control.licence_warning(sp_id) if control is not None and sp_id else None
         problems = []
         want = v.get("present", True)
         if bool(text) != want:

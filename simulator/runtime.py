@@ -235,7 +235,10 @@ class Simulator:
                 port = base + i if base else 0
                 if kind == "login":
                     srv = serve(
-                        create_login_app(which, self.store, self.tokens), self.config.host, port, ssl_ctx
+                        create_login_app(which, self.store, self.tokens, self.login_urls),
+                        self.config.host,
+                        port,
+                        ssl_ctx,
                     )
                     self.login_urls[which] = srv.url
                 elif kind == "graph":

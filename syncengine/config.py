@@ -250,8 +250,13 @@ def parse_job(raw: dict[str, Any], path: Path, text: str | None = None) -> Loade
         mappings = [x for x in mappings if x.target != m.get("target")] + [
             _mapping(m, f"{where} [[mappings.extra]] #{i + 1}")
         ]
+    from syncengine import schema_rules
+
     try:
         mapping.validate_mappings(tuple(mappings))
+        schema_rules.validate_scoping(filters)
+        if raw.get("cross_cloud", False):
+            schema_rules.validate_cross_cloud(mappings)
     except mapping.MappingError as exc:
         raise ConfigError(f"{where}: {exc}") from None
     job = JobConfig(

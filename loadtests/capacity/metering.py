@@ -23,6 +23,8 @@ class Meter:
     writes: int = 0
     resource_units: int = 0
     throttled: int = 0
+    #: requests on ``/invitations`` (Graph's invitation manager has its own limit per tenant)
+    invitations: int = 0
 
     def minus(self, other: Meter) -> Meter:
         return Meter(
@@ -30,10 +32,11 @@ class Meter:
             self.writes - other.writes,
             self.resource_units - other.resource_units,
             self.throttled - other.throttled,
+            self.invitations - other.invitations,
         )
 
     def copy(self) -> Meter:
-        return Meter(self.requests, self.writes, self.resource_units, self.throttled)
+        return Meter(self.requests, self.writes, self.resource_units, self.throttled, self.invitations)
 
 
 class MeteredGraph(GraphBackend):
@@ -42,7 +45,8 @@ class MeteredGraph(GraphBackend):
     def __init__(self, inner: GraphBackend, clock: Clock | None = None) -> None:
         self.inner = inner
         self.by_tenant: dict[str, Meter] = {}
-        #: with a clock: (seconds on it, tenant id, "write" / "read" / "throttled", client id) per request
+        #: with a clock: (seconds on it, tenant id, kind, client id) per request; kind is "invitation" (a write
+        #: on /invitations), "write", "read" or "throttled"
         self.clock = clock
         self.events: list[tuple[float, str, str, str]] = []
 
@@ -50,17 +54,22 @@ class MeteredGraph(GraphBackend):
         result = self.inner.send(identity, call)
         m = self.by_tenant.setdefault(identity.tenant_id, Meter())
         m.requests += 1
+        invitation = call.path.rstrip("/").lower().endswith("/invitations")
         if result.status == 429:
             m.throttled += 1
+        elif invitation:
+            m.invitations += 1
+            m.writes += 1
         elif call.method.upper() in WRITE_METHODS and not call.path.endswith("/$batch"):
             # a POST that only reads (getByIds, delta, $batch envelope) would not be a write; the engine sends none
             m.writes += 1
         if self.clock is not None:
-            kind = (
-                "throttled"
-                if result.status == 429
-                else ("write" if call.method.upper() in WRITE_METHODS else "read")
-            )
+            if result.status == 429:
+                kind = "throttled"
+            elif invitation:
+                kind = "invitation"
+            else:
+                kind = "write" if call.method.upper() in WRITE_METHODS else "read"
             self.events.append((self.clock.now().timestamp(), identity.tenant_id, kind, identity.client_id))
         try:
             m.resource_units += int(result.headers.get("x-ms-resource-unit", "0"))

@@ -184,6 +184,9 @@ def phase(
     ru_cost_s = source.resource_units / source.requests if source.requests else 1.0
     add("target app+tenant writes", "writes", limits.tenant_app_writes, target.writes, share_t, 1.0)
     add("target tenant writes (all apps)", "writes", limits.tenant_writes, target.writes, jt, 1.0)
+    invitations = getattr(limits, "invitations", None)  # Graph's invitation manager, per tenant for all apps
+    if invitations is not None and target.invitations:
+        add("target invitations (all apps)", "requests", invitations, target.invitations, jt, 1.0)
     add(
         "target app+tenant RU",
         "RU",

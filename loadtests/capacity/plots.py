@@ -88,7 +88,7 @@ def budget_plot(timeline: dict[str, Any], path: Path) -> Path:
         bottom.plot(throttles, [2] * len(throttles), "|", color="black", markersize=6, label="429 answered")
     bottom.set_ylim(0, 150)
     if counts and counts[0] / step / rate > 1.5:
-        bottom.annotate("the full quota, spent at once", (bins[0] + step, 140), fontsize=8, va="top")
+        bottom.annotate("spending the initial quota", (bins[0] + step, 140), fontsize=8, va="top")
     bottom.set_ylabel("use of the refill rate (%)")
     bottom.set_xlabel("seconds into the cycle")
     bottom.legend(fontsize=8, loc="upper right")

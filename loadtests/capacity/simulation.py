@@ -131,6 +131,6 @@ def budget_timeline(
         "seconds": run.seconds,
         "writes_quota": budget.quota,
         "writes_window_s": budget.window,
-        "write_times": [t for t, k in events if k == "write"],
+        "write_times": [t for t, k in events if k in ("write", "invitation")],
         "throttle_times": [t for t, k in events if k == "throttled"],
     }

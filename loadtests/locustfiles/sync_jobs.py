@@ -111,9 +111,13 @@ class SyncJob(User):
         self._fire("setup pair", (time.perf_counter() - t0) * 1000, 0, None)
 
     def on_stop(self) -> None:
-        self.backend.close()
-        self.cycle.state.close()
-        self._dir.cleanup()
+        # on_start may have stopped half-way (a refused tenant): close only what it opened
+        if hasattr(self, "cycle"):
+            self.cycle.state.close()
+        if hasattr(self, "backend"):
+            self.backend.close()
+        if hasattr(self, "_dir"):
+            self._dir.cleanup()
 
     def _fire(self, name: str, ms: float, length: int, exc: Exception | None) -> None:
         self.environment.events.request.fire(

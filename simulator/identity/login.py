@@ -100,11 +100,19 @@ class ClientAuth:
 class LoginService:
     """The login endpoints of one authority over the store's tenants (only tenants of its clouds)."""
 
-    def __init__(self, authority: Authority, store: Store, tokens: TokenService) -> None:
+    def __init__(
+        self,
+        authority: Authority,
+        store: Store,
+        tokens: TokenService,
+        authority_urls: Mapping[Authority, str] | None = None,
+    ) -> None:
         self.authority = authority
         self.store = store
         self.tokens = tokens
         self.login_host = AUTHORITY_HOSTS[authority]
+        #: every authority's local base URL (the running simulator's), for documents that lead elsewhere
+        self.authority_urls: Mapping[Authority, str] = authority_urls if authority_urls is not None else {}
 
     # -- GET /{tenant}[/v2.0]/.well-known/openid-configuration ---------------------------
 
@@ -113,6 +121,14 @@ class LoginService:
         if tenant_segment.lower() in MULTI_TENANT:
             segment, tenant = tenant_segment.lower(), None
             info = CLOUDS[clouds_of(self.authority)[0]]
+        elif (home := self._us_gov_home(tenant_segment)) is not None:
+            # B2B with government clouds: the global authority answers for a US Government tenant with
+            # that tenant's own document (cloud_instance_name microsoftonline.us, region USGov)
+            return home.openid_configuration(
+                self.authority_urls.get(Authority.USGOV) or f"https://{home.login_host}",
+                tenant_segment,
+                v2=v2,
+            )
         else:
             try:
                 tenant = self._tenant(tenant_segment, error="invalid_tenant")
@@ -414,6 +430,15 @@ class LoginService:
         return not segment or segment.lower() in MULTI_TENANT or self.store.tenant(segment) is tenant
 
     # -- helpers -------------------------------------------------------------------------
+
+    def _us_gov_home(self, segment: str) -> LoginService | None:
+        """The US Government authority, when this is the global one and ``segment`` names a US Gov tenant."""
+        if self.authority is not Authority.GLOBAL or not (_GUID.match(segment) or _DNS.match(segment)):
+            return None
+        tenant = self.store.tenant(segment)
+        if tenant is None or CLOUDS[tenant.cloud].authority is not Authority.USGOV:
+            return None
+        return LoginService(Authority.USGOV, self.store, self.tokens, self.authority_urls)
 
     def _tenant(self, segment: str, *, error: str) -> Tenant:
         """The tenant a path segment names, if it signs in at this authority; StsError otherwise."""

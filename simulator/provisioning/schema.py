@@ -7,7 +7,7 @@ import re
 import uuid
 from typing import Any
 
-from syncengine import mapping
+from syncengine import mapping, schema_rules
 from syncengine.model import (
     ApplyOn,
     AttributeMapping,
@@ -226,6 +226,10 @@ def parse_schema(doc: Any) -> tuple[tuple[AttributeMapping, ...], tuple[FilterGr
     except mapping.MappingError as exc:
         raise SchemaError(exc.code, str(exc)) from None
     scope = scope_from_graph(users.get("scope"), "objectMappings[User].scope")
+    try:
+        schema_rules.validate_scoping(scope)
+    except mapping.MappingError as exc:
+        raise SchemaError(exc.code, str(exc)) from None
     flows = {f.strip() for f in str(users.get("flowTypes") or "Add, Update, Delete").split(",")}
     return mappings, scope, "Delete" in flows
 

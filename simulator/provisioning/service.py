@@ -23,13 +23,15 @@ from simulator.directory.store import Store
 from simulator.directory.tenant import Tenant
 from simulator.graph.errors import GraphError, bad_request, not_found
 from simulator.graph.router import GraphRouter
-from simulator.provisioning.job_config import SYNC_FABRIC, build_job_config
+from simulator.provisioning import audit_events
+from simulator.provisioning.job_config import CROSS_CLOUD_TAG, SYNC_FABRIC, build_job_config
 from simulator.provisioning.schema import SchemaError, default_schema, merge_schema, parse_schema
 from simulator.provisioning.simulated_graph import SimulatedGraph
-from syncengine import licences, preflight, scope
+from syncengine import licences, preflight, schema_rules, scope
 from syncengine.backend import Identity
 from syncengine.client import GraphClient
 from syncengine.cycle import Cycle
+from syncengine.mapping import MappingError
 from syncengine.model import JobConfig
 from syncengine.pacing import ThrottleGate
 from syncengine.runner import JobRunner
@@ -89,6 +91,8 @@ class ProvisioningService:
         self.gates: dict[tuple[str, str], ThrottleGate] = {}
         self.jobs: dict[str, JobRecord] = {}
         self.secrets: dict[str, dict[str, str]] = {}
+        #: the licence warning of each configuration's last test connection (service principal id → text)
+        self.validation_warnings: dict[str, str | None] = {}
         self.lock = threading.RLock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -131,6 +135,7 @@ class ProvisioningService:
                 job.state.close()
             self.jobs.clear()
             self.secrets.clear()
+            self.validation_warnings.clear()
             self.gates.clear()
         self.save()
 
@@ -271,8 +276,6 @@ class ProvisioningService:
             **status,
             "synchronizationJobSettings": list(job.settings),
         }
-        if job.licence_warning:
-            body["@ccsync.licenseWarning"] = job.licence_warning
         return body
 
     def _runner(self, job: JobRecord) -> JobRunner:
@@ -307,6 +310,27 @@ class ProvisioningService:
                 raise bad_request(
                     'SyncNotificationSettings must be a JSON object written as a string, e.g. \'{\\"Enabled\\":false,\\"DeleteThresholdEnabled\\":true,\\"DeleteThresholdValue\\":500}\'.'
                 ) from None
+        company = secrets.get("CompanyId", "").strip().lower()
+        if company:
+            with self.lock:
+                other = next(
+                    (
+                        sid
+                        for sid, saved in self.secrets.items()
+                        if sid != sp["id"]
+                        and saved.get("CompanyId", "").strip().lower() == company
+                        and tenant.service_principals.get(sid) is not None
+                    ),
+                    None,
+                )
+            if other is not None:
+                name = (tenant.service_principals.get(other) or {}).get("displayName", other)
+                raise GraphError(
+                    409,
+                    "Request_MultipleObjectsWithSameKeyValue",
+                    f"This tenant already has a cross-tenant synchronization configuration to tenant {company} "
+                    f"('{name}'); only one configuration per source and target tenant pair is allowed.",
+                )
         if "CompanyId" in secrets and self.store.tenants.get(secrets["CompanyId"].lower()) is None:
             log.info("CompanyId %s is not a tenant of this simulator", secrets["CompanyId"])
         with self.lock:
@@ -323,6 +347,12 @@ class ProvisioningService:
             parse_schema(new)
         except SchemaError as exc:
             raise GraphError(400, exc.code, exc.message) from None
+        sp = self._sp(tenant, job.sp_id)
+        if CROSS_CLOUD_TAG in (sp.get("tags") or []):
+            try:
+                schema_rules.validate_cross_cloud(parse_schema(new)[0])
+            except MappingError as exc:
+                raise GraphError(400, exc.code, str(exc)) from None
         with self.lock:
             old = parse_schema(job.schema)
             job.schema = {**new, "id": job.id}
@@ -373,6 +403,8 @@ class ProvisioningService:
         if failures:
             raise GraphError(400, failures[0].code, preflight.validate_credentials_message(failures[0]))
         warning = self._licence_report(config, source).warning
+        with self.lock:
+            self.validation_warnings[sp["id"]] = warning
         if job is not None:
             job.licence_warning = warning
         return warning
@@ -459,6 +491,12 @@ class ProvisioningService:
                 result = runner.tick()
                 if result is not None:
                     ran += 1
+                    quarantine = runner.status()["status"]["quarantine"]
+                    if quarantine is not None:
+                        tenant = self.store.tenants.get(job.tenant_id)
+                        sp = tenant.service_principals.get(job.sp_id) if tenant else None
+                        if sp is not None:
+                            audit_events.record_quarantine(self.store, job.tenant_id, sp, quarantine)
                     if result.report.licence_warning is not None or job.licence_warning:
                         job.licence_warning = result.report.licence_warning
         return ran
@@ -535,6 +573,12 @@ class ProvisioningService:
             )
         source, target = self._clients(config)
         audit = self.store.audit
+        store = self.store
+
+        def on_record(rec: dict[str, Any]) -> None:
+            audit.add_provisioning(job.tenant_id, [rec])
+            audit_events.record_object_events(store, job.tenant_id, sp, rec)
+
         return Cycle(
             config,
             source,
@@ -543,7 +587,7 @@ class ProvisioningService:
             self.clock,
             job_id=job.id,
             service_principal_name=sp["displayName"],
-            on_record=lambda rec: audit.add_provisioning(job.tenant_id, [rec]),
+            on_record=on_record,
         )
 
     def _licence_report(self, config: JobConfig, source: GraphClient) -> licences.LicenceReport:

@@ -57,6 +57,11 @@ class SimulatorControl:
     def endpoints(self) -> dict[str, Any]:
         return self._call("GET", "/endpoints")
 
+    def licence_warning(self, service_principal_id: str) -> str | None:
+        """The licence warning an admin of that configuration sees (its job's, else its last test connection's)."""
+        doc = self._call("GET", f"/provisioning/configurations/{service_principal_id}/licence-warning")
+        return doc["licenceWarning"]
+
     def reset(self, *, seed: int | None = None, world: str | None = None, empty: bool = False) -> None:
         """Back to a clean world: directory, real clock, traffic, chaos, faults, counters, jobs, logs.
 

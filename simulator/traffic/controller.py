@@ -13,6 +13,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from simulator.clock import Clock
@@ -50,7 +51,7 @@ MAX_RETRY_AFTER = 120
 PERCENT_FROM, PERCENT_MAX = 0.8, 1.8
 #: Slack for clocks: a retry this close to its deadline is not early (asyncio timers can fire ~1 ms early).
 _DEADLINE_SLACK = 0.05
-_PROFILE_KEYS = ("profile", "factor", "retry_after_penalty", "retry_after_grace_ms")
+_PROFILE_KEYS = ("profile", "factor", "retry_after_penalty", "retry_after_grace_ms", "invitation_limit")
 
 Key = tuple[str, str, str]
 
@@ -108,7 +109,8 @@ class TrafficController:
 
     def configure(self, profile: str | dict[str, Any] | None) -> None:
         """Switch the throttling profile: ``"off"``, ``"documented"``, ``"scaled"`` or a dict
-        ``{"profile", "factor", "retry_after_penalty", "retry_after_grace_ms"}``; buckets start full.
+        ``{"profile", "factor", "retry_after_penalty", "retry_after_grace_ms", "invitation_limit"}``;
+        buckets start full.
         """
         doc: dict[str, Any] = {"profile": profile or "off"} if not isinstance(profile, dict) else profile
         unknown = sorted(set(doc) - set(_PROFILE_KEYS))
@@ -133,6 +135,15 @@ class TrafficController:
             limits = None
         else:
             limits = make_limits(name, doc.get("factor"))
+        invitation_limit = doc.get("invitation_limit", False)
+        if not isinstance(invitation_limit, bool):
+            raise TrafficConfigError(f"'invitation_limit' must be true or false (got {invitation_limit!r}).")
+        if invitation_limit:
+            if limits is None:
+                raise TrafficConfigError(
+                    "'invitation_limit' applies to the 'documented' and 'scaled' profiles."
+                )
+            limits = replace(limits, invitation_limit=True)
         with self._lock:
             self._limits = limits
             self._throttle = Throttle(limits) if limits is not None else None

@@ -122,6 +122,8 @@ class Limits:
     reports: Budget = Budget(5, 10)
     #: any request on ``/invitations``, one tenant across all applications
     invitations: Budget = Budget(150, 5)
+    #: whether the invitation limit applies (off unless asked for: see docs/traffic.md)
+    invitation_limit: bool = False
 
     def tenant_app_ru(self, users: int) -> Budget:
         """The application + tenant RU budget for a tenant with ``users`` live users."""
@@ -268,7 +270,7 @@ class Throttle:
             out.append((lane.app_writes, 1, APP_WRITES))
         if special == PROVISIONING:
             out.append((lane.provision_on_demand, 1, PROVISION_ON_DEMAND))
-        elif special == INVITING:
+        elif special == INVITING and self.limits.invitation_limit:
             out.append((lane.invitations, 1, INVITATIONS))
         return out
 

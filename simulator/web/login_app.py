@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import uuid
+from collections.abc import Mapping
 
 from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
@@ -20,11 +21,17 @@ log = logging.getLogger(__name__)
 MAX_FORM_BYTES = 256 * 1024
 
 
-def create_login_app(authority: Authority, store: Store, tokens: TokenService) -> Flask:
-    """The login endpoints of ``authority`` (``login.microsoftonline.com`` etc.) over ``store``'s tenants."""
+def create_login_app(
+    authority: Authority,
+    store: Store,
+    tokens: TokenService,
+    authority_urls: Mapping[Authority, str] | None = None,
+) -> Flask:
+    """The login endpoints of ``authority`` (``login.microsoftonline.com`` etc.) over ``store``'s tenants;
+    ``authority_urls`` (every authority's local base URL) lets one authority's document lead to another's."""
     app = Flask(f"ccsync-login-{authority.value}")
     app.config["MAX_CONTENT_LENGTH"] = MAX_FORM_BYTES
-    login = LoginService(authority, store, tokens)
+    login = LoginService(authority, store, tokens, authority_urls)
 
     def base_url() -> str:
         # The scheme and host:port the client used, so every URL we hand out leads back here.

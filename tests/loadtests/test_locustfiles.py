@@ -35,9 +35,11 @@ def run_locust(locustfile: str, host: str, out: Path, *extra: str, seconds: int 
 
 def test_sync_jobs_runs_concurrent_engine_jobs_and_reports_each_cycle(tmp_path: Path) -> None:
     with running_simulator(seed=5) as sim:
+        # --stop-timeout: a cycle running when -t ends finishes and is reported (a busy machine is slow)
         stats = run_locust(
-            "sync_jobs.py", sim.control_url, tmp_path, "-u", "2", "-r", "2", "--job-users", "15", seconds=8
-        )
+            "sync_jobs.py", sim.control_url, tmp_path, "-u", "2", "-r", "2", "--job-users", "15",
+            "--stop-timeout", "30", seconds=8,
+        )  # fmt: skip
         tenants = [t["displayName"] for t in sim.endpoints()["tenants"]]
 
     by_name = {e["name"]: e for e in stats}

@@ -451,3 +451,54 @@ def test_initial_cycle_imports_by_assignment_not_every_user_of_the_tenant(pair: 
     later = cycle.run()
     assert later.report.kind == "incremental" and later.report.imported == 1
     assert later.report.actions.get("update") == 1
+
+
+def _invite_as_guest(pair: Pair, member: dict[str, Any]) -> dict[str, Any]:
+    """What a target admin did before synchronization: invite the source user as a B2B guest."""
+    _, tgt = pair.clients()
+    invited = tgt.post(
+        "/invitations",
+        {
+            "invitedUserEmailAddress": member["userPrincipalName"],
+            "inviteRedirectUrl": "https://myapps.microsoft.com",
+            "sendInvitationMessage": False,
+        },
+    )
+    return tgt.get(f"/users/{invited['invitedUser']['id']}", {"$select": "id,userType,displayName"})
+
+
+def test_existing_b2b_guest_is_updated_not_reinvited_and_stays_guest(pair: Pair, tmp_path: Path) -> None:
+    member = group_members(pair)[0]
+    guest = _invite_as_guest(pair, member)
+    assert guest["userType"] == "Guest"
+    _, result = run(pair, tmp_path)
+    rec = next(r for r in result.records if r["sourceIdentity"]["id"] == member["id"])
+    assert rec["provisioningAction"] == "update", rec["provisioningSteps"]
+    assert rec["targetIdentity"]["id"] == guest["id"]
+    assert result.report.actions.get("create") == 19
+    _, tgt = pair.clients()
+    after = tgt.get(f"/users/{guest['id']}", {"$select": "id,userType,displayName"})
+    assert after["userType"] == "Guest"  # the userType mapping applies on create only
+    assert after["displayName"] == member["displayName"]
+    assert len(b2b_users(pair)) == 20  # the guest is one of them: nobody was invited twice
+
+
+def test_existing_guest_becomes_member_when_the_usertype_mapping_applies_always(
+    pair: Pair, tmp_path: Path
+) -> None:
+    from syncengine import mapping
+    from syncengine.model import ApplyOn, AttributeMapping, MappingKind
+
+    member = group_members(pair)[0]
+    guest = _invite_as_guest(pair, member)
+    always = tuple(
+        AttributeMapping("userType", MappingKind.CONSTANT, "Member", ApplyOn.ALWAYS)
+        if m.target == "userType"
+        else m
+        for m in mapping.DEFAULT_MAPPINGS
+    )
+    _, result = run(pair, tmp_path, mappings=always)
+    rec = next(r for r in result.records if r["sourceIdentity"]["id"] == member["id"])
+    assert rec["provisioningAction"] == "update"
+    _, tgt = pair.clients()
+    assert tgt.get(f"/users/{guest['id']}", {"$select": "userType"})["userType"] == "Member"

@@ -1,12 +1,14 @@
-"""Three jobs writing into one target tenant share its write budget through one ``ThrottleGate``.
+"""Three jobs writing into one target tenant share its budgets through one ``ThrottleGate``.
 
-On virtual time, under the documented limits, while all three write they keep the budget they share at
-least 90% used, and no request is a Retry-After violation. Two ways to share a tenant:
+On virtual time, under the documented limits, while all three write they keep the budget that binds them
+at least 90% used, and no request is a Retry-After violation. Two ways to share a tenant:
 
-* ``own apps``: each job signs in to the target with its own app (an engine run three times); the budget
-  they share is the tenant's, for all applications: 18,000 writes per 300 s (three apps × 20/s).
+* ``own apps``: each job signs in to the target with its own app (an engine run three times). Each app has
+  its own write budget (20/s), so together they could write 60/s, the tenant's write budget for all apps;
+  what binds first is the tenant's invitation budget, for all apps: 150 requests per 5 s (one invitation
+  per created user).
 * ``one app``: all three sign in as the same app, as the provisioning service's jobs do (one first-party
-  identity); they share that app's budget in the tenant, 3,000 writes per 150 s. Without the gate the
+  identity); they share that app's write budget in the tenant, 3,000 writes per 150 s. Without the gate the
   second and third job retry before the first one's Retry-After: violations.
 """
 
@@ -24,8 +26,9 @@ from simulator.testing import running_simulator
 from simulator.world.spec import ADMIN_PERMISSIONS
 from syncengine import mapping
 from syncengine.backend import Identity
-from syncengine.client import GraphClient
+from syncengine.client import GraphClient, RetryPolicy
 from syncengine.cycle import Cycle
+from syncengine.errors import GraphApiError
 from syncengine.model import AnchorConfig, AnchorKind, JobConfig, ScopeConfig
 from syncengine.pacing import ThrottleGate
 from syncengine.setup import PairSetup, configure_source, configure_target
@@ -36,12 +39,15 @@ JOBS = 3
 
 
 @pytest.mark.parametrize(
-    ("own_apps", "source_users", "rate"),
-    [(True, 2100, 18_000 / 300), (False, 1500, 3_000 / 150)],
+    ("own_apps", "source_users", "quota", "rate", "kinds"),
+    [
+        (True, 1500, 150, 150 / 5, ("invitation",)),  # the tenant's invitation budget, all apps
+        (False, 1500, 3_000, 3_000 / 150, ("invitation", "write")),  # the one app's writes in the tenant
+    ],
     ids=["own apps", "one app"],
 )
-def test_three_jobs_into_one_tenant_use_its_write_budget_together_without_violations(
-    tmp_path: Path, own_apps: bool, source_users: int, rate: float
+def test_three_jobs_into_one_tenant_use_the_budget_they_share_without_violations(
+    tmp_path: Path, own_apps: bool, source_users: int, quota: float, rate: float, kinds: tuple[str, ...]
 ) -> None:
     world = tmp_path / "world.yaml"
     world.write_text(_world(source_users))
@@ -89,20 +95,17 @@ def test_three_jobs_into_one_tenant_use_its_write_budget_together_without_violat
     assert all(r.actions.get("create", 0) >= source_users * 0.95 for r in reports)
     assert stats["retry_after_violations"] == 0
     assert stats["throttled"] > 0 and gate.stats.throttles > 0
-    # Each app+tenant bucket starts with 3,000 writes, spent at once (virtual time 0) up to the first 429.
-    # From then until the first job has written its last user, all three write on what is left: the tokens
-    # the app buckets still held at the first 429, plus the shared budget's refill.
+    # The binding bucket starts full and is spent at once (virtual time 0) up to the first 429. From then
+    # until the first job has sent its last request of that kind, all three draw on what is left in it
+    # plus its refill.
     events = [(t - t0, kind, app) for t, _, kind, app in metered.events]
     start = min(t for t, kind, _ in events if kind == "throttled")
-    end = min(max(t for t, k, a in events if k == "write" and a == cid) for cid in set(apps))
-    writes_at_start = [
-        sum(1 for t, k, a in events if k == "write" and a == cid and t <= start) for cid in set(apps)
-    ]
-    left = sum(3000 - n for n in writes_at_start)
+    end = min(max(t for t, k, a in events if k in kinds and a == cid) for cid in set(apps))
+    left = quota - sum(1 for t, k, _ in events if k in kinds and t <= start)
     assert end - start > 30, "the shared phase must be long enough to measure"
-    sent = sum(1 for t, kind, _ in events if kind == "write" and start < t <= end)
-    use = sent / (left + rate * (end - start))
-    assert use >= 0.90, f"the three jobs used {use:.1%} of the write budget they share"
+    sent = sum(1 for t, k, _ in events if k in kinds and start < t <= end)
+    use = sent / (max(left, 0) + rate * (end - start))
+    assert use >= 0.90, f"the three jobs used {use:.1%} of the budget they share"
 
 
 _APP = "{name: sync job %d, permissions: [" + ", ".join(ADMIN_PERMISSIONS) + "]}"
@@ -145,3 +148,63 @@ def test_a_gate_holds_every_job_until_the_first_429s_retry_after_and_forgets_it_
     gate.throttled(5)
     clock.t -= 3600  # a reset set the clock back an hour
     assert gate.wait() == 0.0 and clock.slept == [pytest.approx(3.05)]
+
+
+def test_the_provisioning_service_gives_jobs_into_one_target_tenant_one_gate() -> None:
+    from simulator.provisioning.job_config import SYNC_FABRIC
+
+    with running_simulator(seed=3) as sim:
+        tenants = sim.endpoints()["tenants"]
+        sources = [t for t in tenants if t["cloud"] == "commercial"]
+        gcch, dod = (next(t for t in tenants if t["cloud"] == c) for c in ("gcch", "dod"))
+
+        def target_client(source: dict, target: dict) -> GraphClient:
+            job = JobConfig(
+                name=f"{source['id']} to {target['id']}",
+                source=Identity("commercial", source["id"], SYNC_FABRIC),
+                target=Identity(target["cloud"], target["id"], SYNC_FABRIC),
+                mappings=mapping.DEFAULT_MAPPINGS,
+            )
+            return sim.provisioning._clients(job)[1]
+
+        first, second = (target_client(s, gcch) for s in sources[:2])
+        other = target_client(sources[0], dod)
+
+    assert first.gate is not None and first.gate is second.gate  # two jobs, one target: one deadline
+    assert other.gate is not first.gate
+
+
+@pytest.mark.parametrize("gated", [True, False], ids=["gate", "no gate"])
+def test_on_a_real_clock_one_jobs_429_holds_the_other_jobs_of_the_same_app(gated: bool) -> None:
+    with running_simulator(seed=4, traffic="documented") as sim:
+        target = next(t for t in sim.endpoints()["tenants"] if t["cloud"] == "gcch")
+        gate = ThrottleGate(sim.clock) if gated else None
+        retry = RetryPolicy(max_attempts=2)  # the ungated case escalates; two tries make the point
+        jobs = [
+            GraphClient(SimulatedGraph(sim.router), ident(target), clock=sim.clock, gate=gate, retry=retry)
+            for _ in range(2)
+        ]
+        users = [u["id"] for u in jobs[0].list_all("/users", {"$select": "id", "$top": "40"})][:40]
+        fault = {"method": "PATCH", "path": "/users/*", "count": 1, "status": 429}  # Retry-After: 1
+        httpx.post(f"{sim.control_url}/_simulator/faults", json=fault).raise_for_status()
+
+        def patch(job: GraphClient, ids: list[str]) -> None:
+            for uid in ids:
+                try:
+                    job.patch(f"/users/{uid}", {"department": "Paced"})
+                except GraphApiError:
+                    return  # throttled again and again (the ungated case): the point is made
+
+        threads = [threading.Thread(target=patch, args=(job, users[i::2])) for i, job in enumerate(jobs)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=60)
+        violations = httpx.get(f"{sim.control_url}/_simulator/traffic/stats").json()["totals"][
+            "retry_after_violations"
+        ]
+
+    if gated:
+        assert violations == 0 and gate is not None and gate.stats.throttles == 1
+    else:  # the other job kept writing during the first one's Retry-After
+        assert violations > 0

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import base64
 import re
 import uuid
 from typing import Any
 
 from simulator.clock import iso
 from simulator.directory import users as dir_users
+from simulator.directory.audit import SYNC_FABRIC_APP_ID
 from simulator.directory.schema import check_other_string
 from simulator.graph import auditing
 from simulator.graph import permissions as perm
@@ -30,6 +32,15 @@ _ALLOWED = {
 def guest_upn(email: str, domain: str) -> str:
     """The UPN Entra gives an invited user: ``alias_domain#EXT#@tenant-initial-domain``."""
     return f"{email.replace('@', '_')}#EXT#@{domain}"
+
+
+def home_identity(home_user_id: str) -> dict[str, Any]:
+    """The alternative security id of a B2B user's home account (type 5, key = its netId's bytes, base64)."""
+    return {
+        "type": 5,
+        "identityProvider": None,
+        "key": base64.b64encode(bytes.fromhex(dir_users.net_id(home_user_id))).decode("ascii"),
+    }
 
 
 def invite(ctx: Context) -> GraphResponse:
@@ -67,8 +78,14 @@ def invite(ctx: Context) -> GraphResponse:
     upn = guest_upn(email, ctx.tenant.default_domain)
     user = ctx.tenant.user(upn)
     created = user is None
+    # The simulated provisioning service (first-party Microsoft.Azure.SyncFabric) creates synced users
+    # through this handler, standing in for the service's internal API: the user is redeemed at once
+    # (never PendingAcceptance) and no "Invite external user" entry is written; "Add user" is acted by
+    # SyncFabric. Any other caller gets an ordinary B2B invitation.
+    service = ctx.caller.app_id == SYNC_FABRIC_APP_ID
     if user is None:
         home = ctx.store.tenant(email.split("@", 1)[1])
+        home_user = home.user(email) if home is not None else None
         identities = (
             [{"signInType": "federated", "issuer": "ExternalAzureAD", "issuerAssignedId": None}]
             if home is not None
@@ -85,10 +102,17 @@ def invite(ctx: Context) -> GraphResponse:
                 "otherMails": [email],
                 "userType": user_type,
                 "creationType": "Invitation",
-                "externalUserState": "PendingAcceptance",
+                "externalUserState": "Accepted" if service else "PendingAcceptance",
                 "externalUserStateChangeDateTime": iso(ctx.now),
                 "showInAddressList": False,
                 "identities": identities,
+                # the guest's home identity (a user of another Entra tenant): what cross-tenant
+                # synchronization matches an existing B2B user on (assumed: recorded at invitation)
+                **(
+                    {"alternativeSecurityIds": [home_identity(home_user["id"])]}
+                    if home_user is not None
+                    else {}
+                ),
             },
             ctx.now,
             trusted=True,
@@ -96,14 +120,15 @@ def invite(ctx: Context) -> GraphResponse:
     if created:
         added = auditing.object_changes({}, user, [k for k in user if k not in ("id", "createdDateTime")])
         auditing.record(ctx, auditing.USER_MANAGEMENT, "Add user", "Add", [auditing.user_target(user, added)])
-    auditing.record(
-        ctx,
-        auditing.USER_MANAGEMENT,
-        "Invite external user",
-        "Add",
-        [auditing.user_target(user)],
-        service=auditing.INVITED_USERS,
-    )
+    if not service:
+        auditing.record(
+            ctx,
+            auditing.USER_MANAGEMENT,
+            "Invite external user",
+            "Add",
+            [auditing.user_target(user)],
+            service=auditing.INVITED_USERS,
+        )
     invitation = {
         "@odata.context": f"{ctx.root}/$metadata#invitations/$entity",
         "id": str(uuid.uuid4()),

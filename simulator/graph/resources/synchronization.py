@@ -135,9 +135,9 @@ def register(router: GraphRouter, service: ProvisioningService) -> None:
 
     def validate(ctx: Context, sid: str, jid: str | None = None) -> GraphResponse:
         job = service.job(ctx.tenant, sid, jid) if jid else None
-        warning = service.validate_credentials(ctx.tenant, sid, ctx.json_body(), job)
-        headers = {"x-ccsync-license-warning": warning} if warning else {}
-        return GraphResponse(204, None, headers)
+        # the licence warning is kept off Graph: GET /_simulator/provisioning/configurations/{sp}/licence-warning
+        service.validate_credentials(ctx.tenant, sid, ctx.json_body(), job)
+        return GraphResponse(204)
 
     def on_demand(ctx: Context, sid: str, jid: str) -> GraphResponse:
         body = service.provision_on_demand(ctx.tenant, service.job(ctx.tenant, sid, jid), ctx.json_body())

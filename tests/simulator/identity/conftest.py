@@ -153,8 +153,12 @@ def login_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LoginWorld
     world = LoginWorld(store, keys, tokens, tls, tenants, certificate)
     context = server_ssl_context(tls)
     try:
+        urls: dict[Authority, str] = {}
         for authority in Authority:
-            world.servers[authority] = serve(create_login_app(authority, store, tokens), ssl_context=context)
+            world.servers[authority] = serve(
+                create_login_app(authority, store, tokens, urls), ssl_context=context
+            )
+            urls[authority] = world.servers[authority].url
         yield world
     finally:
         for server in world.servers.values():

@@ -271,8 +271,7 @@ def test_error_correlation_id_echoes_client_request_id(login_world: LoginWorld) 
 @pytest.mark.parametrize(
     ("kind", "authority"),
     [
-        ("china", Authority.GLOBAL),
-        ("gcch", Authority.GLOBAL),
+        ("china", Authority.GLOBAL),  # the docs describe global discovery for US Government tenants only
         ("commercial", Authority.USGOV),
         ("dod", Authority.CHINA),
     ],
@@ -570,3 +569,26 @@ def test_hand_made_client_assertions_are_checked(
         assert r.status_code == 200, r.text
     else:
         assert (r.status_code, r.json()["error"], r.json()["error_codes"]) == (401, "invalid_client", [code])
+
+
+@pytest.mark.parametrize(("kind", "sub_scope"), [("gcch", "DODCON"), ("dod", "DOD")])
+def test_global_authority_discovery_of_a_us_government_tenant_answers_with_its_cloud(
+    login_world: LoginWorld, http: requests.Session, kind: str, sub_scope: str
+) -> None:
+    tenant = login_world.tenants[kind]
+    usgov = login_world.login_url(Authority.USGOV)
+    r = http.get(
+        f"{login_world.login_url(Authority.GLOBAL)}/{tenant.id}/v2.0/.well-known/openid-configuration"
+    )
+    doc = r.json()
+    assert r.status_code == 200, doc
+    assert doc["cloud_instance_name"] == "microsoftonline.us"
+    assert doc["tenant_region_scope"] == "USGov" and doc["tenant_region_sub_scope"] == sub_scope
+    assert doc["issuer"] == f"https://login.microsoftonline.us/{tenant.id}/v2.0"
+    assert doc["token_endpoint"] == f"{usgov}/{tenant.id}/oauth2/v2.0/token"  # leads to the US Gov authority
+    # a China tenant stays unknown to the global authority (90002)
+    china = login_world.tenants["china"]
+    r = http.get(
+        f"{login_world.login_url(Authority.GLOBAL)}/{china.id}/v2.0/.well-known/openid-configuration"
+    )
+    assert r.status_code == 400 and r.json()["error_codes"] == [90002]

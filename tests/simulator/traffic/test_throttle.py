@@ -314,8 +314,11 @@ def test_every_identity_response_carries_x_ms_resource_unit_also_with_traffic_of
 
 
 def test_invitations_are_limited_per_tenant_across_all_apps(harness: Harness) -> None:
-    harness.traffic.configure("documented")
     harness.router.add("GET", "/invitations", lambda ctx: GraphResponse(200, {"value": []}), ())
+    harness.traffic.configure("documented")  # the invitation limit is asked for: off by default
+    plain = harness.caller(harness.tenant())
+    assert all(harness.call(plain, "GET", "/invitations").status == 200 for _ in range(151))
+    harness.traffic.configure({"profile": "documented", "invitation_limit": True})
     tenant = harness.tenant()
     first = harness.caller(tenant)
     second = harness.caller(tenant, app_id="11111111-2222-3333-4444-555555555555")

@@ -1,0 +1,1 @@
+"""locust profiles (run with ``locust -f loadtests/locustfiles/<profile>.py``; see docs/load.md)."""
