@@ -67,7 +67,7 @@ def _job(src: dict[str, Any], tgt: dict[str, Any], sp: str | None, sync_all: boo
         target=_ident(tgt),
         mappings=mapping.DEFAULT_MAPPINGS,
         scope=ScopeConfig(sync_all=sync_all),
-        anchor=AnchorConfig(AnchorKind.ALTERNATIVE_SECURITY_ID),
+        anchor=AnchorConfig(AnchorKind.EXTENSION_ATTRIBUTE),
         service_principal_id=sp,
         cross_cloud=True,
     )

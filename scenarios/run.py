@@ -317,6 +317,8 @@ class ScenarioRun:
         self.created.append((self.source_role, "application", created["application"]["id"]))
 
     def _setup_cross_cloud_choice(self, _: dict[str, Any]) -> None:
+        # The tag the msgraph-sdk example adds (tags are free-form in Graph); the simulated service does
+        # not read it: it infers the crossing from the target tenant the CompanyId secret names.
         if self.cross_cloud:
             tags = [*(self._sp.get("tags") or []), "CrossCloudSynchronization"]
             self.client(self.source_role).patch(f"/servicePrincipals/{self.sync.sp_id}", {"tags": tags})
@@ -642,6 +644,11 @@ class ScenarioRun:
                     f"{POLICY}/partners/{tgt.id}", {"automaticUserConsentSettings": {"outboundAllowed": on}}
                 )
             elif key == "cross_cloud_choice":
+                if not on:
+                    raise ScenarioFailure(
+                        "policy cross_cloud_choice: false cannot be simulated: the service infers the "
+                        "crossing from the target tenant named by the CompanyId secret (docs/fidelity.md)"
+                    )
                 c = self.client(self.source_role)
                 tags = [t for t in c.get(f"/servicePrincipals/{self.sync.sp_id}").get("tags") or []
                         if t != "CrossCloudSynchronization"]  # fmt: skip

@@ -101,7 +101,7 @@ def _run(console: Console, seed: int, results: dict[str, Any] | None = None) -> 
                 source=_admin(source_t),
                 target=_admin(target_t),
                 mappings=mapping.DEFAULT_MAPPINGS,
-                anchor=AnchorConfig(AnchorKind.ALTERNATIVE_SECURITY_ID),
+                anchor=AnchorConfig(AnchorKind.EXTENSION_ATTRIBUTE),
                 service_principal_id=sp,
                 cross_cloud=True,
             )

@@ -30,7 +30,7 @@ deletion_threshold = 500                 # omit to switch accidental-deletion pr
 licence_policy = "warn"                  # or "enforce"
 
 [anchor]
-kind = "extensionAttribute"              # real Graph; "alternativeSecurityIds" in service mode
+kind = "extensionAttribute"              # the only anchor Graph lets an app write and filter
 extension_attribute = 15
 
 [[mappings.extra]]
@@ -238,9 +238,13 @@ def parse_job(raw: dict[str, Any], path: Path, text: str | None = None) -> Loade
             int(anchor_raw.get("extension_attribute", 15)),
         )
     except ValueError:
+        raise ConfigError(f'{where}: [anchor] kind must be "extensionAttribute"') from None
+    if anchor.kind is AnchorKind.ALTERNATIVE_SECURITY_ID:
         raise ConfigError(
-            f'{where}: [anchor] kind must be "extensionAttribute" or "alternativeSecurityIds"'
-        ) from None
+            f'{where}: [anchor] kind "alternativeSecurityIds" is the provisioning service\'s internal '
+            "anchor: Graph's v1.0 user has no such property for an app to write or filter. "
+            'Use kind = "extensionAttribute".'
+        )
     if not 1 <= anchor.extension_attribute <= 15:
         raise ConfigError(f"{where}: [anchor] extension_attribute must be 1 to 15")
     from syncengine import mapping

@@ -123,7 +123,8 @@ class SafetyConfig:
 class AnchorKind(enum.StrEnum):
     """How a target user remembers its source user (the matching attribute)."""
 
-    #: the service's own: ``alternativeSecurityIds`` from the source ``netId`` (simulator service mode)
+    #: the service's own: ``alternativeSecurityIds`` from the source ``netId``, kept in the directory's
+    #: internal view (the simulated provisioning service only: Graph's v1.0 user has neither property)
     ALTERNATIVE_SECURITY_ID = "alternativeSecurityIds"
     #: for the real Graph with application permissions: an extension attribute the app can write and filter
     EXTENSION_ATTRIBUTE = "extensionAttribute"
@@ -131,7 +132,7 @@ class AnchorKind(enum.StrEnum):
 
 @dataclass(frozen=True)
 class AnchorConfig:
-    kind: AnchorKind = AnchorKind.ALTERNATIVE_SECURITY_ID
+    kind: AnchorKind = AnchorKind.EXTENSION_ATTRIBUTE
     #: for EXTENSION_ATTRIBUTE: which of onPremisesExtensionAttributes 1–15
     extension_attribute: int = 15
 

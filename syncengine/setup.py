@@ -199,7 +199,6 @@ def assign(source: GraphClient, sp_id: str, principal_id: str) -> None:
 # -- the provisioning service's configuration (application template, job, secrets, start) ----------
 
 TEMPLATE_ID = "518e5f48-1fc8-4c48-9387-9fdf28b0dfe7"
-CROSS_CLOUD_TAG = "CrossCloudSynchronization"
 
 
 @dataclass(frozen=True)
@@ -226,9 +225,8 @@ def configure_service(
     created = source.post(f"/applicationTemplates/{TEMPLATE_ID}/instantiate", {"displayName": name})
     sp = created["servicePrincipal"]
     say(f"source: created configuration '{name}' (service principal {sp['id']})")
-    if pair.cross_cloud:
-        source.patch(f"/servicePrincipals/{sp['id']}", {"tags": [*(sp.get("tags") or []), CROSS_CLOUD_TAG]})
-        say("source: chose 'across Microsoft clouds' for the configuration")
+    if pair.cross_cloud:  # the service takes the crossing from the target tenant the CompanyId names
+        say("source: the configuration crosses Microsoft clouds (target tenant in another cloud)")
     sync = f"/servicePrincipals/{sp['id']}/synchronization"
     credentials = [
         {"key": "CompanyId", "value": pair.target_tenant},

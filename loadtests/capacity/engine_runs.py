@@ -77,7 +77,7 @@ class EnginePair:
             target=_ident(self.tgt),
             mappings=mapping.DEFAULT_MAPPINGS,
             scope=ScopeConfig(sync_all=True),
-            anchor=AnchorConfig(AnchorKind.ALTERNATIVE_SECURITY_ID),
+            anchor=AnchorConfig(AnchorKind.EXTENSION_ATTRIBUTE),
             cross_cloud=setup.cross_cloud,
         )
         self.source = GraphClient(self.metered, self.job.source, clock=sim.clock)

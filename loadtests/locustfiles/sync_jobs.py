@@ -101,7 +101,7 @@ class SyncJob(User):
             target=_ident(tgt),
             mappings=mapping.DEFAULT_MAPPINGS,
             scope=ScopeConfig(sync_all=True),
-            anchor=AnchorConfig(AnchorKind.ALTERNATIVE_SECURITY_ID),
+            anchor=AnchorConfig(AnchorKind.EXTENSION_ATTRIBUTE),
             cross_cloud=pair.cross_cloud,
         )
         self._dir = tempfile.TemporaryDirectory(prefix="ccsync-load-job-")

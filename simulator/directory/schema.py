@@ -64,9 +64,11 @@ USER_WRITABLE: dict[str, Prop] = {
     "userPrincipalName": _s(113),
     "userType": _s(),
     "externalUserState": _s(),
-    # beta/service-internal anchor of cross-tenant synchronization (docs/fidelity.md)
-    "alternativeSecurityIds": Prop("objlist"),
 }
+
+#: What the provisioning service writes through the directory's internal channel: also the anchor of
+#: cross-tenant synchronization, which Graph's v1.0 user does not have (docs/fidelity.md).
+SERVICE_USER_WRITABLE: dict[str, Prop] = {**USER_WRITABLE, "alternativeSecurityIds": Prop("objlist")}
 
 USER_READ_ONLY = frozenset(
     {
@@ -83,7 +85,6 @@ USER_READ_ONLY = frozenset(
         "securityIdentifier",
         "externalUserStateChangeDateTime",
         "imAddresses",
-        "netId",
     }
 )
 

@@ -12,7 +12,7 @@ from simulator.clock import iso
 from simulator.directory import skus as sku_catalogue
 from simulator.directory.collection import Obj
 from simulator.directory.record import UserRecord
-from simulator.directory.schema import USER_READ_ONLY, USER_WRITABLE, check_properties
+from simulator.directory.schema import SERVICE_USER_WRITABLE, USER_READ_ONLY, USER_WRITABLE, check_properties
 from simulator.directory.tenant import Tenant
 from simulator.graph.errors import GraphError, bad_request, not_found
 
@@ -54,11 +54,19 @@ def _check_upn(tenant: Tenant, upn: str, *, guest: bool = False) -> None:
 
 
 def create_user(
-    tenant: Tenant, body: Any, now: datetime, *, object_id: str | None = None, trusted: bool = False
+    tenant: Tenant,
+    body: Any,
+    now: datetime,
+    *,
+    object_id: str | None = None,
+    trusted: bool = False,
+    service: bool = False,
 ) -> Obj:
-    """Create a user from a Graph POST body (validated unless ``trusted``, e.g. seeded data)."""
+    """Create a user from a Graph POST body (validated unless ``trusted``, e.g. seeded data);
+    ``service``: the provisioning service's internal channel, which may also write the anchors."""
     # A trusted body is only read, never changed: seeding passes a million of them, copying none.
-    props = body if trusted else check_properties(body, USER_WRITABLE, USER_READ_ONLY, "user", "User")
+    writable = SERVICE_USER_WRITABLE if service else USER_WRITABLE
+    props = body if trusted else check_properties(body, writable, USER_READ_ONLY, "user", "User")
     if not trusted:
         missing = [
             p
@@ -99,9 +107,10 @@ def create_user(
     return user
 
 
-def update_user(tenant: Tenant, user: Obj, body: Any, now: datetime) -> Obj:
-    """Apply a Graph PATCH body; all-or-nothing."""
-    props = check_properties(body, USER_WRITABLE, USER_READ_ONLY, "user", "User")
+def update_user(tenant: Tenant, user: Obj, body: Any, now: datetime, *, service: bool = False) -> Obj:
+    """Apply a Graph PATCH body; all-or-nothing. ``service``: as in :func:`create_user`."""
+    writable = SERVICE_USER_WRITABLE if service else USER_WRITABLE
+    props = check_properties(body, writable, USER_READ_ONLY, "user", "User")
     new_upn = props.get("userPrincipalName")
     if "userPrincipalName" in props and new_upn is None:
         raise bad_request("Invalid value specified for property 'userPrincipalName' of resource 'User'.")

@@ -87,7 +87,8 @@ def _wants_minimal(ctx: Context) -> bool:
 
 def _new_round(ctx: Context, kind: _Kind) -> _Round:
     options = {k: v for k, v in ctx.request.query.items() if k.lower().lstrip("$") != "deltatoken"}
-    q = odata.parse_query(options, ctx.request.headers, kind.spec, allow=_ALLOW)
+    spec = odata.user_spec_for(ctx.caller.app_id) if kind is USERS else kind.spec
+    q = odata.parse_query(options, ctx.request.headers, spec, allow=_ALLOW)
     if "$top" in {k.lower() for k in ctx.request.query}:
         raise bad_request("$top is not supported with delta queries.")
     select = list(q.select) if q.select else None
@@ -190,7 +191,8 @@ def _answer(
 
 def _shape(tenant: Tenant, kind: _Kind, rnd: _Round, obj: Obj) -> Obj:
     q = odata.Query(select=tuple(rnd.select) if rnd.select else None)
-    out = odata.apply_select(obj, q, kind.spec)
+    # the round's $select was checked against the caller's spec; the service's is a superset
+    out = odata.apply_select(obj, q, odata.SERVICE_USER_SPEC if kind is USERS else kind.spec)
     if kind is USERS:
         derived(tenant)(out, obj)
     out.pop("@odata.type", None)

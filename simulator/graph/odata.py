@@ -20,7 +20,9 @@ from simulator.graph.odata_resources import (
     GENERIC_SPEC,
     GROUP_SPEC,
     SERVICE_PRINCIPAL_SPEC,
+    SERVICE_USER_SPEC,
     USER_SPEC,
+    user_spec_for,
 )
 from simulator.graph.odata_search import Search, parse_search
 from simulator.graph.odata_specs import ADVANCED_QUERY_HINT, PropertyFilter, ResourceSpec
@@ -32,7 +34,9 @@ __all__ = [
     "GENERIC_SPEC",
     "GROUP_SPEC",
     "SERVICE_PRINCIPAL_SPEC",
+    "SERVICE_USER_SPEC",
     "USER_SPEC",
+    "user_spec_for",
     "Filter",
     "PropertyFilter",
     "Query",

@@ -7,6 +7,7 @@ set works only in an advanced query (``ConsistencyLevel: eventual`` plus ``$coun
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 
 from simulator.graph.odata_specs import (
     BOOLEAN,
@@ -125,7 +126,6 @@ _USER_TYPES = {
     ),
     **dict.fromkeys(_names("businessPhones otherMails proxyAddresses imAddresses"), STRINGS),
     "identities": collection_of("microsoft.graph.objectIdentity"),
-    "alternativeSecurityIds": collection_of("microsoft.graph.alternativeSecurityId"),
     "assignedLicenses": collection_of("microsoft.graph.assignedLicense"),
     "assignedPlans": collection_of("microsoft.graph.assignedPlan"),
     "licenseAssignmentStates": collection_of("microsoft.graph.licenseAssignmentState"),
@@ -145,7 +145,7 @@ _USER_PROPERTIES = frozenset(_USER_TYPES).union(
         "onPremisesUserPrincipalName mail givenName surname jobTitle department companyName "
         "employeeId employeeType officeLocation city state country postalCode streetAddress "
         "mobilePhone faxNumber preferredLanguage preferredDataLocation usageLocation "
-        "securityIdentifier ageGroup consentProvidedForMinor legalAgeGroupClassification netId"
+        "securityIdentifier ageGroup consentProvidedForMinor legalAgeGroupClassification"
     )
 )
 
@@ -181,7 +181,6 @@ _USER_FILTER: dict[str, PropertyFilter] = {
     "businessPhones": _pf("eq", "startsWith ge le not count"),
     "imAddresses": _pf("eq", "startsWith ge le not count"),
     "identities": _pf("eq"),
-    "alternativeSecurityIds": _pf("eq"),
     "assignedLicenses": _pf("eq", "not count"),
     "assignedPlans": _pf("eq", "not count"),
     **dict.fromkeys(
@@ -239,6 +238,28 @@ USER_SPEC = ResourceSpec(
         "schools skills mailboxSettings"
     ),
 )
+
+#: The user as the simulated provisioning service reads it through the directory's internal channel
+#: (the first-party Microsoft.Azure.SyncFabric caller only): Graph's v1.0 user plus the two anchors
+#: cross-tenant synchronization keeps in the directory, ``netId`` and ``alternativeSecurityIds``.
+#: Graph's v1.0 user has neither, so no other caller can select, filter or write them.
+SERVICE_USER_SPEC = replace(
+    USER_SPEC,
+    known_properties=USER_SPEC.known_properties | {"netId", "alternativeSecurityIds"},
+    filterable=frozen({**_USER_FILTER, "alternativeSecurityIds": _pf("eq")}),
+    types=frozen(
+        {**_USER_TYPES, "alternativeSecurityIds": collection_of("microsoft.graph.alternativeSecurityId")}
+    ),
+)
+
+#: Microsoft.Azure.SyncFabric, the provisioning service's first-party app (simulator/directory/audit.py)
+_SYNC_FABRIC_APP_ID = "00000014-0000-0000-c000-000000000000"
+
+
+def user_spec_for(app_id: str) -> ResourceSpec:
+    """The user spec a caller gets: the service's internal view for SyncFabric, Graph's v1.0 otherwise."""
+    return SERVICE_USER_SPEC if app_id == _SYNC_FABRIC_APP_ID else USER_SPEC
+
 
 # -- group --------------------------------------------------------------------------------------
 

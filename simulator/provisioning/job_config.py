@@ -15,8 +15,21 @@ from syncengine.backend import Identity
 from syncengine.model import AnchorConfig, AnchorKind, JobConfig, LicencePolicy, SafetyConfig, ScopeConfig
 
 SYNC_FABRIC = "00000014-0000-0000-c000-000000000000"
-#: Service principal tag for a configuration created "across Microsoft clouds" (representation assumed).
+#: A tag the msgraph-sdk example (and possibly a portal) puts on a configuration created "across Microsoft
+#: clouds". Tags are free-form strings in Graph, so adding it is valid, but the simulated service does not
+#: read it: it infers cross-cloud from the target tenant named by the CompanyId secret (cross_cloud_pair).
 CROSS_CLOUD_TAG = "CrossCloudSynchronization"
+
+
+def cross_cloud_pair(source: Tenant, target: Tenant) -> bool:
+    """Whether source → target crosses Microsoft clouds (the service's "across Microsoft clouds", inferred
+    from the tenants); Graph's 400 ``UnsupportedCloudPair`` for a pair the service does not support."""
+    failure = preflight.check_pair(source.cloud.value, target.cloud.value)
+    if failure is not None:
+        raise GraphError(400, failure.code, preflight.validate_credentials_message(failure))
+    return not preflight.is_same_cloud(source.cloud.value, target.cloud.value)
+
+
 DEFAULT_DELETE_THRESHOLD = 500
 #: A ccsync job setting (``synchronizationJobSettings``): ``warn`` (default) or ``enforce``.
 LICENCE_POLICY_SETTING = "LicensePolicy"
@@ -73,5 +86,5 @@ def build_job_config(
         ),
         anchor=AnchorConfig(AnchorKind.ALTERNATIVE_SECURITY_ID),
         service_principal_id=sp["id"],
-        cross_cloud=CROSS_CLOUD_TAG in (sp.get("tags") or []),
+        cross_cloud=cross_cloud_pair(tenant, target),
     )

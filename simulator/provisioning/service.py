@@ -24,7 +24,7 @@ from simulator.directory.tenant import Tenant
 from simulator.graph.errors import GraphError, bad_request, not_found
 from simulator.graph.router import GraphRouter
 from simulator.provisioning import audit_events
-from simulator.provisioning.job_config import CROSS_CLOUD_TAG, SYNC_FABRIC, build_job_config
+from simulator.provisioning.job_config import SYNC_FABRIC, build_job_config, cross_cloud_pair
 from simulator.provisioning.schema import SchemaError, default_schema, merge_schema, parse_schema
 from simulator.provisioning.simulated_graph import SimulatedGraph
 from syncengine import licences, preflight, schema_rules, scope
@@ -285,6 +285,19 @@ class ProvisioningService:
 
     # -- secrets and schema ------------------------------------------------------------------
 
+    def is_cross_cloud(self, tenant: Tenant, sp_id: str) -> bool:
+        """Whether a configuration crosses Microsoft clouds: inferred from the target tenant its CompanyId
+        secret names (False while that is unset or unknown)."""
+        with self.lock:
+            company = (self.secrets.get(sp_id.lower(), {}).get("CompanyId") or "").strip().lower()
+        target = self.store.tenants.get(company) if company else None
+        if target is None:
+            return False
+        try:
+            return cross_cloud_pair(tenant, target)
+        except GraphError:
+            return True
+
     def put_secrets(self, tenant: Tenant, sp_id: str, body: Any) -> None:
         sp = self._sp(tenant, sp_id)
         items = body.get("value") if isinstance(body, dict) else None
@@ -331,8 +344,11 @@ class ProvisioningService:
                     f"This tenant already has a cross-tenant synchronization configuration to tenant {company} "
                     f"('{name}'); only one configuration per source and target tenant pair is allowed.",
                 )
-        if "CompanyId" in secrets and self.store.tenants.get(secrets["CompanyId"].lower()) is None:
+        target = self.store.tenants.get(company) if company else None
+        if company and target is None:
             log.info("CompanyId %s is not a tenant of this simulator", secrets["CompanyId"])
+        if target is not None:
+            cross_cloud_pair(tenant, target)  # an unsupported pair of clouds: Graph's 400
         with self.lock:
             self.secrets[sp["id"]] = secrets  # PUT replaces every key (secrets have no PATCH)
         self.save()
@@ -347,8 +363,7 @@ class ProvisioningService:
             parse_schema(new)
         except SchemaError as exc:
             raise GraphError(400, exc.code, exc.message) from None
-        sp = self._sp(tenant, job.sp_id)
-        if CROSS_CLOUD_TAG in (sp.get("tags") or []):
+        if self.is_cross_cloud(tenant, job.sp_id):
             try:
                 schema_rules.validate_cross_cloud(parse_schema(new)[0])
             except MappingError as exc:

@@ -135,15 +135,14 @@ class TrafficController:
             limits = None
         else:
             limits = make_limits(name, doc.get("factor"))
-        invitation_limit = doc.get("invitation_limit", False)
-        if not isinstance(invitation_limit, bool):
+        # the invitation limit is on with 'documented' and 'scaled' unless the profile says false
+        invitation_limit = doc.get("invitation_limit")
+        if invitation_limit is not None and not isinstance(invitation_limit, bool):
             raise TrafficConfigError(f"'invitation_limit' must be true or false (got {invitation_limit!r}).")
-        if invitation_limit:
-            if limits is None:
-                raise TrafficConfigError(
-                    "'invitation_limit' applies to the 'documented' and 'scaled' profiles."
-                )
-            limits = replace(limits, invitation_limit=True)
+        if invitation_limit is True and limits is None:
+            raise TrafficConfigError("'invitation_limit' applies to the 'documented' and 'scaled' profiles.")
+        if invitation_limit is False and limits is not None:
+            limits = replace(limits, invitation_limit=False)
         with self._lock:
             self._limits = limits
             self._throttle = Throttle(limits) if limits is not None else None
@@ -172,6 +171,7 @@ class TrafficController:
                 if limits.profile == "scaled":
                     out["factor"] = int(limits.factor) if limits.factor.is_integer() else limits.factor
                 out["limits"] = limits.describe()
+                out["invitation_limit"] = limits.invitation_limit
             out["chaos"] = self._chaos_settings.enabled
             out["faults_pending"] = self._faults.live
             return out

@@ -122,8 +122,9 @@ class Limits:
     reports: Budget = Budget(5, 10)
     #: any request on ``/invitations``, one tenant across all applications
     invitations: Budget = Budget(150, 5)
-    #: whether the invitation limit applies (off unless asked for: see docs/traffic.md)
-    invitation_limit: bool = False
+    #: whether the invitation limit applies (on by default; ``"invitation_limit": false`` turns it off:
+    #: see docs/traffic.md)
+    invitation_limit: bool = True
 
     def tenant_app_ru(self, users: int) -> Budget:
         """The application + tenant RU budget for a tenant with ``users`` live users."""

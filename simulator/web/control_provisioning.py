@@ -1,10 +1,10 @@
 """Control-plane routes for the simulated provisioning service and its cross-cloud settings.
 
-The two cross-cloud switches have no confirmed Graph representation (reference §1.5); the
-simulator stores them where Graph can also reach them (docs/fidelity.md):
+The two cross-cloud switches have no confirmed Graph representation (reference §1.5) (docs/fidelity.md):
 
-* the source configuration's "across Microsoft clouds" choice: the service principal tag
-  ``CrossCloudSynchronization``;
+* the source configuration's "across Microsoft clouds" choice: the simulated service infers it from the
+  target tenant named by the configuration's CompanyId secret (``GET .../cross-cloud`` shows it); a
+  ``CrossCloudSynchronization`` tag on the service principal is allowed (tags are free-form) and ignored;
 * the target's "cross-cloud synchronization" checkbox for a source cloud: that cloud's instance name
   in the target's ``crossTenantAccessPolicy.allowedCloudEndpoints``.
 """
@@ -18,7 +18,6 @@ from flask import Flask, Response, request
 
 from simulator.clouds import CLOUDS, Cloud
 from simulator.json_input import JsonInputError, load_json
-from simulator.provisioning.job_config import CROSS_CLOUD_TAG
 
 if TYPE_CHECKING:
     from simulator.runtime import Simulator
@@ -44,7 +43,7 @@ def _enabled() -> bool | None:
 
 
 def register_provisioning_routes(app: Flask, sim: Simulator) -> None:
-    @app.route("/_simulator/provisioning/configurations/<sp_id>/cross-cloud", methods=["GET", "PUT"])
+    @app.route("/_simulator/provisioning/configurations/<sp_id>/cross-cloud", methods=["GET"])
     def configuration_cross_cloud(sp_id: str) -> Response:
         with sim.store.lock:
             found = next(
@@ -58,17 +57,9 @@ def register_provisioning_routes(app: Flask, sim: Simulator) -> None:
             if found is None:
                 return _error(404, f"No service principal '{sp_id}' in any tenant.")
             tenant, sp = found
-            if request.method == "PUT":
-                enabled = _enabled()
-                if enabled is None:
-                    return _error(400, 'The body must be {"enabled": true|false}.')
-                tags = [t for t in sp.get("tags") or [] if t != CROSS_CLOUD_TAG]
-                sp["tags"] = [*tags, CROSS_CLOUD_TAG] if enabled else tags
-                tenant.service_principals.touch(sp["id"])
-                sim.store.commit()
-            return _json(
-                200, {"servicePrincipalId": sp["id"], "crossCloud": CROSS_CLOUD_TAG in (sp.get("tags") or [])}
-            )
+            crossing = sim.provisioning.is_cross_cloud(tenant, sp["id"])
+        # inferred from the CompanyId secret's tenant: nothing to switch (no PUT)
+        return _json(200, {"servicePrincipalId": sp["id"], "crossCloud": crossing})
 
     @app.route("/_simulator/tenants/<tenant_id>/cross-cloud-sync/<source_cloud>", methods=["GET", "PUT"])
     def target_cross_cloud(tenant_id: str, source_cloud: str) -> Response:

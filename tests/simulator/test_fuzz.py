@@ -366,7 +366,6 @@ _CONTROL = (
     ("DELETE", "/faults/{x}"),
     ("POST", "/tenants/{x}/delta/reset"),
     ("PUT", "/tenants/{x}/cross-cloud-sync/{x}"),
-    ("PUT", "/provisioning/configurations/{x}/cross-cloud"),
 )
 _CONTROL_KEYS = (
     "seed empty world cloud flavor users name domain id licences mode now by clock tenants format kind "

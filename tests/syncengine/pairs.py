@@ -48,7 +48,7 @@ class Pair:
             mappings=mapping.DEFAULT_MAPPINGS,
             scope=ScopeConfig(),
             safety=SafetyConfig(),
-            anchor=AnchorConfig(AnchorKind.ALTERNATIVE_SECURITY_ID),
+            anchor=AnchorConfig(AnchorKind.EXTENSION_ATTRIBUTE),
             service_principal_id=self.sp_id,
             cross_cloud=self.source["cloud"] != self.target["cloud"],
         )

@@ -52,7 +52,8 @@ def run_once(tmp: Path, use_http: bool) -> tuple[list[dict[str, Any]], list[dict
         users = target.list_all(
             "/users",
             {
-                "$select": "displayName,userPrincipalName,userType,accountEnabled,department,mail,alternativeSecurityIds",
+                "$select": "displayName,userPrincipalName,userType,accountEnabled,department,mail,"
+                "onPremisesExtensionAttributes",
                 "$top": "999",
             },
         )
@@ -66,7 +67,7 @@ def run_once(tmp: Path, use_http: bool) -> tuple[list[dict[str, Any]], list[dict
             u.get("displayName"),
             u.get("department"),
             u.get("accountEnabled"),
-            str(u.get("alternativeSecurityIds")),
+            str(u.get("onPremisesExtensionAttributes")),
         )
         for u in users
     )

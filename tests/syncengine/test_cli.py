@@ -40,7 +40,7 @@ client_id = "{admin(tgt)["clientId"]}"
 client_secret_file = "target.secret"
 
 [anchor]
-kind = "alternativeSecurityIds"
+kind = "extensionAttribute"
 """
         (tmp / "job.toml").write_text(text)
         (tmp / "target.secret").write_text(admin(tgt)["clientSecret"])

@@ -126,3 +126,10 @@ def test_a_misspelt_world_file_key_at_depth_names_line_and_suggestion(tmp_path: 
         load_world(world)
     message = str(err.value)
     assert "line 8" in message and "descripton" in message and "did you mean 'description'" in message
+
+
+def test_a_job_file_cannot_anchor_on_the_service_internal_alternative_security_ids(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match='Use kind = "extensionAttribute"'):
+        load_job(_write(tmp_path, JOB + '\n[anchor]\nkind = "alternativeSecurityIds"\n'))
+    loaded = load_job(_write(tmp_path, JOB))
+    assert loaded.job.anchor.kind.value == "extensionAttribute"  # the default: what Graph lets apps use

@@ -43,7 +43,7 @@ client_secret_file = "target.secret"
 [scope]
 sync_all = true
 [anchor]
-kind = "alternativeSecurityIds"
+kind = "extensionAttribute"
 """
     )
     return job
@@ -81,7 +81,7 @@ def check(src_client: GraphClient, tgt_client: GraphClient) -> None:
         for u in src_client.list_all(
             "/users",
             {
-                "$select": "id,displayName,department,userType,userPrincipalName,accountEnabled,netId",
+                "$select": "id,displayName,department,userType,userPrincipalName,accountEnabled",
                 "$top": "999",
             },
         )
@@ -90,12 +90,12 @@ def check(src_client: GraphClient, tgt_client: GraphClient) -> None:
     target = tgt_client.list_all(
         "/users",
         {
-            "$select": "id,displayName,department,alternativeSecurityIds,userPrincipalName",
+            "$select": "id,displayName,department,onPremisesExtensionAttributes,userPrincipalName",
             "$filter": "creationType eq 'Invitation'",
             "$top": "999",
         },
     )
-    synced = [t for t in target if t.get("alternativeSecurityIds")]
+    synced = [t for t in target if (t.get("onPremisesExtensionAttributes") or {}).get("extensionAttribute15")]
     by_upn: dict[str, list[dict[str, Any]]] = {}
     for t in target:
         by_upn.setdefault(t["userPrincipalName"].split("#EXT#")[0], []).append(t)

@@ -8,9 +8,14 @@ from typing import Any
 
 import pytest
 
+from simulator.provisioning.job_config import SYNC_FABRIC
+from simulator.provisioning.service import SYNC_ROLES
+from simulator.provisioning.simulated_graph import SimulatedGraph
 from simulator.testing import running_simulator
+from syncengine.backend import Identity
+from syncengine.client import GraphClient
 from syncengine.cycle import Cycle
-from syncengine.model import LicencePolicy, SafetyConfig
+from syncengine.model import AnchorConfig, AnchorKind, LicencePolicy, SafetyConfig
 from tests.conftest import control_tenant
 from tests.syncengine.pairs import Pair, make_pair
 
@@ -29,18 +34,45 @@ def run(pair: Pair, tmp: Path, **job_over: Any) -> tuple[Cycle, Any]:
     return cycle, cycle.run()
 
 
-def b2b_users(pair: Pair) -> dict[str, dict[str, Any]]:
-    """Target users made by sync, keyed by their anchor."""
-    _, tgt = pair.clients()
+def run_as_service(pair: Pair, tmp: Path, **job_over: Any) -> tuple[Cycle, Any]:
+    """A cycle as the simulated provisioning service runs it: as Microsoft.Azure.SyncFabric, anchored on
+    the directory's internal ``alternativeSecurityIds`` (which Graph callers cannot read or write)."""
+    backend = SimulatedGraph(pair.sim.router, first_party={SYNC_FABRIC: SYNC_ROLES})
+    source = Identity(pair.source["cloud"], pair.source["id"], SYNC_FABRIC)
+    target = Identity(pair.target["cloud"], pair.target["id"], SYNC_FABRIC)
+    job = pair.job(
+        source=source, target=target, anchor=AnchorConfig(AnchorKind.ALTERNATIVE_SECURITY_ID), **job_over
+    )
+    src = GraphClient(backend, source, clock=pair.sim.clock)
+    tgt = GraphClient(backend, target, clock=pair.sim.clock)
+    cycle = Cycle(job, src, tgt, pair.state(tmp, job), pair.sim.clock)
+    return cycle, cycle.run()
+
+
+def b2b_users(pair: Pair, *, service: bool = False) -> dict[str, dict[str, Any]]:
+    """Target users made by sync, keyed by their anchor (``service``: the service's internal anchor)."""
+    if service:
+        backend = SimulatedGraph(pair.sim.router, first_party={SYNC_FABRIC: SYNC_ROLES})
+        tgt = GraphClient(backend, Identity(pair.target["cloud"], pair.target["id"], SYNC_FABRIC))
+    else:
+        _, tgt = pair.clients()
+    anchor = "alternativeSecurityIds" if service else "onPremisesExtensionAttributes"
     users = tgt.list_all(
         "/users",
         {
-            "$select": "id,displayName,userPrincipalName,userType,accountEnabled,department,alternativeSecurityIds,mail,showInAddressList",
+            "$select": "id,displayName,userPrincipalName,userType,accountEnabled,department,"
+            f"{anchor},mail,showInAddressList",
             "$filter": "creationType eq 'Invitation'",
             "$top": "999",
         },
     )
-    return {u["alternativeSecurityIds"][0]["key"]: u for u in users if u.get("alternativeSecurityIds")}
+
+    def key(u: dict[str, Any]) -> str | None:
+        if service:
+            return (u.get("alternativeSecurityIds") or [{}])[0].get("key")
+        return (u.get("onPremisesExtensionAttributes") or {}).get("extensionAttribute15")
+
+    return {k: u for u in users if (k := key(u))}
 
 
 def group_members(pair: Pair) -> list[dict[str, Any]]:
@@ -471,7 +503,7 @@ def test_existing_b2b_guest_is_updated_not_reinvited_and_stays_guest(pair: Pair,
     member = group_members(pair)[0]
     guest = _invite_as_guest(pair, member)
     assert guest["userType"] == "Guest"
-    _, result = run(pair, tmp_path)
+    _, result = run_as_service(pair, tmp_path)
     rec = next(r for r in result.records if r["sourceIdentity"]["id"] == member["id"])
     assert rec["provisioningAction"] == "update", rec["provisioningSteps"]
     assert rec["targetIdentity"]["id"] == guest["id"]
@@ -480,7 +512,7 @@ def test_existing_b2b_guest_is_updated_not_reinvited_and_stays_guest(pair: Pair,
     after = tgt.get(f"/users/{guest['id']}", {"$select": "id,userType,displayName"})
     assert after["userType"] == "Guest"  # the userType mapping applies on create only
     assert after["displayName"] == member["displayName"]
-    assert len(b2b_users(pair)) == 20  # the guest is one of them: nobody was invited twice
+    assert len(b2b_users(pair, service=True)) == 20  # the guest is one of them: nobody was invited twice
 
 
 def test_existing_guest_becomes_member_when_the_usertype_mapping_applies_always(
@@ -497,7 +529,7 @@ def test_existing_guest_becomes_member_when_the_usertype_mapping_applies_always(
         else m
         for m in mapping.DEFAULT_MAPPINGS
     )
-    _, result = run(pair, tmp_path, mappings=always)
+    _, result = run_as_service(pair, tmp_path, mappings=always)
     rec = next(r for r in result.records if r["sourceIdentity"]["id"] == member["id"])
     assert rec["provisioningAction"] == "update"
     _, tgt = pair.clients()

@@ -71,7 +71,7 @@ def test_three_jobs_into_one_tenant_use_the_budget_they_share_without_violations
                 target=tgt_ident,
                 mappings=mapping.DEFAULT_MAPPINGS,
                 scope=ScopeConfig(sync_all=True),
-                anchor=AnchorConfig(AnchorKind.ALTERNATIVE_SECURITY_ID),
+                anchor=AnchorConfig(AnchorKind.EXTENSION_ATTRIBUTE),
                 cross_cloud=True,
             )
             target_client = GraphClient(metered, tgt_ident, clock=sim.clock, gate=gate)

@@ -13,26 +13,36 @@ from simulator.graph.router import Context, GraphRouter
 
 def list_users(ctx: Context) -> GraphResponse:
     return list_collection(
-        ctx, ctx.tenant.users, odata.USER_SPEC, path="/users", derive=dir_users.derived(ctx.tenant)
+        ctx, ctx.tenant.users, _spec(ctx), path="/users", derive=dir_users.derived(ctx.tenant)
     )
 
 
+def _spec(ctx: Context) -> odata.ResourceSpec:
+    """Graph's v1.0 user; the service's internal view (with its anchors) for SyncFabric only."""
+    return odata.user_spec_for(ctx.caller.app_id)
+
+
 def count_users(ctx: Context) -> GraphResponse:
-    return count_collection(ctx, ctx.tenant.users, odata.USER_SPEC)
+    return count_collection(ctx, ctx.tenant.users, _spec(ctx))
 
 
 def get_user(ctx: Context, uid: str) -> GraphResponse:
     return single(
-        ctx, dir_users.require_user(ctx.tenant, uid), odata.USER_SPEC, "users", dir_users.derived(ctx.tenant)
+        ctx, dir_users.require_user(ctx.tenant, uid), _spec(ctx), "users", dir_users.derived(ctx.tenant)
     )
 
 
 def create_user(ctx: Context) -> GraphResponse:
     body = ctx.json_body()
-    user = dir_users.create_user(ctx.tenant, body, ctx.now)
+    user = dir_users.create_user(ctx.tenant, body, ctx.now, service=_service(ctx))
     added = auditing.object_changes({}, user, body)
     auditing.record(ctx, auditing.USER_MANAGEMENT, "Add user", "Add", [auditing.user_target(user, added)])
     return GraphResponse(201, _entity(ctx, user), {"Location": f"{ctx.root}/users/{user['id']}"})
+
+
+def _service(ctx: Context) -> bool:
+    """Whether the caller is the provisioning service (it alone writes the directory's anchors)."""
+    return odata.user_spec_for(ctx.caller.app_id) is odata.SERVICE_USER_SPEC
 
 
 def _entity(ctx: Context, user: dict) -> dict:
@@ -44,7 +54,7 @@ def _entity(ctx: Context, user: dict) -> dict:
 def update_user(ctx: Context, uid: str) -> GraphResponse:
     user = dir_users.require_user(ctx.tenant, uid)
     body, before = ctx.json_body(), dict(user)
-    dir_users.update_user(ctx.tenant, user, body, ctx.now)
+    dir_users.update_user(ctx.tenant, user, body, ctx.now, service=_service(ctx))
     changed = auditing.object_changes(before, user, body)
     auditing.record(
         ctx, auditing.USER_MANAGEMENT, "Update user", "Update", [auditing.user_target(user, changed)]

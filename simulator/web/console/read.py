@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from simulator.clouds import CLOUDS, Cloud
 from simulator.directory.audit import ACCOUNT_PROVISIONING, LogKind, parse_time
 from simulator.graph.errors import GraphError
-from simulator.provisioning.job_config import CROSS_CLOUD_TAG, LICENCE_POLICY_SETTING, SYNC_FABRIC
+from simulator.provisioning.job_config import LICENCE_POLICY_SETTING, SYNC_FABRIC
 
 if TYPE_CHECKING:
     from simulator.directory.tenant import Tenant
@@ -179,7 +179,6 @@ def configuration(
     with sim.store.lock:
         sp = tenant.service_principals.get(job.sp_id) or {}
         target = _target(sim, job)
-        tags = sp.get("tags") or []
     status = sim.provisioning.job_json(job)
     st = status["status"]
     last = st.get("lastExecution") or {}
@@ -192,7 +191,7 @@ def configuration(
         "sp_id": job.sp_id,
         "job_id": job.id,
         "name": sp.get("displayName") or job.sp_id,
-        "cross_cloud": CROSS_CLOUD_TAG in tags,
+        "cross_cloud": sim.provisioning.is_cross_cloud(tenant, job.sp_id),
         "target": target.display_name if target else "(not configured)",
         "target_id": target.id if target else "",
         "target_cloud": target.cloud.value if target else "",

@@ -123,15 +123,7 @@ def make_setup(
     )
     assert created.status_code == 201, created.text
     sp = created.json()["servicePrincipal"]
-    if cross:
-        assert (
-            src(
-                "PATCH",
-                f"/servicePrincipals/{sp['id']}",
-                json={"tags": [*sp["tags"], "CrossCloudSynchronization"]},
-            ).status_code
-            == 204
-        )
+    # the service infers a cross-cloud configuration from the CompanyId tenant: no tag needed
     sync = f"/servicePrincipals/{sp['id']}/synchronization"
     job = src("POST", f"{sync}/jobs", json={"templateId": "Azure2Azure"})
     assert job.status_code == 201, job.text

@@ -56,13 +56,6 @@ def _break(s: Any, what: str) -> None:
         )
     elif what == "target cross-cloud setting":
         s.tgt("PATCH", POLICY, json={"allowedCloudEndpoints": []})
-    elif what == "cross-cloud choice":
-        sp = s.src("GET", f"/servicePrincipals/{s.sp_id}").json()
-        s.src(
-            "PATCH",
-            f"/servicePrincipals/{s.sp_id}",
-            json={"tags": [t for t in sp["tags"] if t != "CrossCloudSynchronization"]},
-        )
 
 
 def _fix(s: Any, what: str) -> None:
@@ -86,21 +79,9 @@ def _fix(s: Any, what: str) -> None:
         )
     elif what == "target cross-cloud setting":
         s.tgt("PATCH", POLICY, json={"allowedCloudEndpoints": [INSTANCE[s.source["cloud"]]]})
-    elif what == "cross-cloud choice":
-        sp = s.src("GET", f"/servicePrincipals/{s.sp_id}").json()
-        s.src(
-            "PATCH",
-            f"/servicePrincipals/{s.sp_id}",
-            json={"tags": [*sp["tags"], "CrossCloudSynchronization"]},
-        )
 
 
 FAILURES = [
-    (
-        "cross-cloud choice",
-        "ExternalTenantNotFound",
-        "This tenant was not found by the authentication authority of the current cloud",
-    ),
     (
         "target cross-cloud setting",
         "AzureActiveDirectoryTokenExpired",
@@ -350,17 +331,6 @@ def test_cross_cloud_switches_through_the_control_plane(sim: Any) -> None:
     s = make_setup(sim, start=False)
     base = sim.control_url + "/_simulator"
     body = {"useSavedCredentials": True, "templateId": "Azure2Azure"}
-    assert httpx.get(f"{base}/provisioning/configurations/{s.sp_id}/cross-cloud").json()["crossCloud"] is True
-    assert (
-        httpx.put(
-            f"{base}/provisioning/configurations/{s.sp_id}/cross-cloud", json={"enabled": False}
-        ).json()["crossCloud"]
-        is False
-    )
-    assert_graph_error(
-        s.src("POST", f"{s.job}/validateCredentials", json=body), 400, "ExternalTenantNotFound"
-    )
-    httpx.put(f"{base}/provisioning/configurations/{s.sp_id}/cross-cloud", json={"enabled": True})
     off = httpx.put(f"{base}/tenants/{s.target['id']}/cross-cloud-sync/commercial", json={"enabled": False})
     assert off.json()["enabled"] is False
     assert_graph_error(
@@ -374,12 +344,47 @@ def test_cross_cloud_switches_through_the_control_plane(sim: Any) -> None:
         ).status_code
         == 400
     )
-    assert (
-        httpx.put(
-            f"{base}/provisioning/configurations/{s.sp_id}/cross-cloud", json={"enabled": "yes"}
-        ).status_code
-        == 400
+
+
+def test_the_service_infers_cross_cloud_from_the_company_id_tenant_and_ignores_the_tag(sim: Any) -> None:
+    import httpx
+
+    s = make_setup(sim, start=False)
+    url = f"{sim.control_url}/_simulator/provisioning/configurations/{s.sp_id}/cross-cloud"
+    assert httpx.get(url).json()["crossCloud"] is True  # commercial source, gcch target
+    tags = s.src("GET", f"/servicePrincipals/{s.sp_id}").json().get("tags") or []
+    assert "CrossCloudSynchronization" not in tags  # the test kit no longer adds it
+    # the tag is a free-form string: adding it is valid and changes nothing
+    with_tag = [*tags, "CrossCloudSynchronization"]
+    assert s.src("PATCH", f"/servicePrincipals/{s.sp_id}", json={"tags": with_tag}).status_code == 204
+    body = {"useSavedCredentials": True, "templateId": "Azure2Azure"}
+    assert s.src("POST", f"{s.job}/validateCredentials", json=body).status_code == 204
+    assert httpx.get(url).json()["crossCloud"] is True
+    assert httpx.put(url, json={"enabled": False}).status_code == 405  # nothing to switch
+
+
+def test_an_unsupported_cloud_pair_is_refused_when_the_company_id_is_saved(sim: Any) -> None:
+    from tests.conftest import GraphHttp, control_tenant
+
+    china = control_tenant(sim, "china", 3, name="China source")
+    commercial = control_tenant(sim, "commercial", 3, name="Commercial target")
+    graph = GraphHttp(sim.endpoints(), china)
+    created = graph(
+        "POST",
+        "/applicationTemplates/518e5f48-1fc8-4c48-9387-9fdf28b0dfe7/instantiate",
+        json={"displayName": "China to commercial"},
     )
+    assert created.status_code == 201, created.text
+    sp_id = created.json()["servicePrincipal"]["id"]
+    secrets = {
+        "value": [
+            {"key": "CompanyId", "value": commercial["id"]},
+            {"key": "AuthenticationType", "value": "SyncPolicy"},
+        ]
+    }
+    refused = graph("PUT", f"/servicePrincipals/{sp_id}/synchronization/secrets", json=secrets)
+    assert_graph_error(refused, 400, "UnsupportedCloudPair")
+    assert "from a china tenant to a commercial tenant is not supported" in refused.text
 
 
 def test_a_durable_simulator_keeps_its_jobs_across_a_restart(tmp_path: Any) -> None:

@@ -315,10 +315,7 @@ def test_every_identity_response_carries_x_ms_resource_unit_also_with_traffic_of
 
 def test_invitations_are_limited_per_tenant_across_all_apps(harness: Harness) -> None:
     harness.router.add("GET", "/invitations", lambda ctx: GraphResponse(200, {"value": []}), ())
-    harness.traffic.configure("documented")  # the invitation limit is asked for: off by default
-    plain = harness.caller(harness.tenant())
-    assert all(harness.call(plain, "GET", "/invitations").status == 200 for _ in range(151))
-    harness.traffic.configure({"profile": "documented", "invitation_limit": True})
+    harness.traffic.configure("documented")  # the invitation limit is on by default
     tenant = harness.tenant()
     first = harness.caller(tenant)
     second = harness.caller(tenant, app_id="11111111-2222-3333-4444-555555555555")
@@ -333,6 +330,20 @@ def test_invitations_are_limited_per_tenant_across_all_apps(harness: Harness) ->
     assert harness.call(other, "GET", "/invitations").status == 200
     harness.advance(5)
     assert harness.call(second, "GET", "/invitations").status == 200
+
+
+def test_the_invitation_limit_can_be_turned_off(harness: Harness) -> None:
+    harness.router.add("GET", "/invitations", lambda ctx: GraphResponse(200, {"value": []}), ())
+    harness.traffic.configure({"profile": "documented", "invitation_limit": False})
+    assert harness.traffic.describe()["invitation_limit"] is False
+    plain = harness.caller(harness.tenant())
+    assert all(harness.call(plain, "GET", "/invitations").status == 200 for _ in range(151))
+    harness.traffic.configure({"profile": "scaled"})
+    assert harness.traffic.describe()["invitation_limit"] is True
+    with pytest.raises(TrafficConfigError, match="'documented' and 'scaled'"):
+        harness.traffic.configure({"profile": "off", "invitation_limit": True})
+    with pytest.raises(TrafficConfigError, match="true or false"):
+        harness.traffic.configure({"profile": "documented", "invitation_limit": "yes"})
 
 
 def test_scaled_profile_keeps_the_documented_invitation_limit() -> None:
