@@ -90,6 +90,10 @@ class Tenant:
         self.partners: dict[str, dict[str, Any]] = {}
         #: partner tenant id -> identitySynchronization object.
         self.identity_sync: dict[str, dict[str, Any]] = {}
+        #: the target-side "cross-cloud synchronization" setting (reference §1.5), simulator-only: source
+        #: cloud instance -> {"enabled", "servicePrincipalId", "permissions"}; absent means on (the
+        #: simulator's default, see simulator/provisioning/cross_cloud_sync.py)
+        self.cross_cloud_sync: dict[str, dict[str, Any]] = {}
         #: users and groups changes, for delta queries.
         self.changes = ChangeLog()
 
@@ -180,6 +184,7 @@ class Tenant:
             "crossTenantDefault": self.cross_tenant_default,
             "partners": self.partners,
             "identitySync": self.identity_sync,
+            "crossCloudSync": self.cross_cloud_sync,
             "changes": self.changes.to_dict(),
         }
 
@@ -208,6 +213,7 @@ class Tenant:
         t.cross_tenant_default = d["crossTenantDefault"]
         t.partners = d["partners"]
         t.identity_sync = d["identitySync"]
+        t.cross_cloud_sync = d.get("crossCloudSync", {})
         if "changes" in d:
             t.changes = ChangeLog.from_dict(d["changes"])
         return t

@@ -23,7 +23,7 @@ from simulator.directory.store import Store
 from simulator.directory.tenant import Tenant
 from simulator.graph.errors import GraphError, bad_request, not_found
 from simulator.graph.router import GraphRouter
-from simulator.provisioning import audit_events
+from simulator.provisioning import audit_events, cross_cloud_sync
 from simulator.provisioning.job_config import SYNC_FABRIC, build_job_config, cross_cloud_pair
 from simulator.provisioning.schema import SchemaError, default_schema, merge_schema, parse_schema
 from simulator.provisioning.simulated_graph import SimulatedGraph
@@ -414,7 +414,7 @@ class ProvisioningService:
             creds = {i.get("key"): i.get("value") for i in items if isinstance(i, dict)}
         config = self._job_config(tenant, sp, creds, job)
         source, target = self._clients(config)
-        failures = preflight.run_preflight(config, source, target)
+        failures = self._service_checks(config) + preflight.run_preflight(config, source, target)
         if failures:
             raise GraphError(400, failures[0].code, preflight.validate_credentials_message(failures[0]))
         warning = self._licence_report(config, source).warning
@@ -594,7 +594,8 @@ class ProvisioningService:
             audit.add_provisioning(job.tenant_id, [rec])
             audit_events.record_object_events(store, job.tenant_id, sp, rec)
 
-        return Cycle(
+        return _ServiceCycle(
+            self,
             config,
             source,
             target,
@@ -604,6 +605,14 @@ class ProvisioningService:
             service_principal_name=sp["displayName"],
             on_record=on_record,
         )
+
+    def _service_checks(self, config: JobConfig) -> list[preflight.PreflightFailure]:
+        """What the service checks from its own state before the Graph-visible prerequisites: the target's
+        cross-cloud synchronization setting (simulator/provisioning/cross_cloud_sync.py)."""
+        with self.store.lock:
+            target = self.store.tenants.get(config.target.tenant_id)
+            failure = cross_cloud_sync.check(target, config.source.cloud, config.is_cross_cloud)
+        return [failure] if failure is not None else []
 
     def _licence_report(self, config: JobConfig, source: GraphClient) -> licences.LicenceReport:
         requirement = licences.requirement_for(config)
@@ -649,3 +658,14 @@ def _job_settings(given: Any) -> list[dict[str, str]]:
             raise bad_request("synchronizationJobSettings must be a list of {name, value} strings.")
         settings.update({x["name"]: x["value"] for x in given})
     return [{"name": k, "value": v} for k, v in settings.items()]
+
+
+class _ServiceCycle(Cycle):
+    """The engine's cycle as the service runs it: its preflight also checks the service's own state."""
+
+    def __init__(self, service: ProvisioningService, *args: Any, **kw: Any) -> None:
+        super().__init__(*args, **kw)
+        self._service = service
+
+    def _preflight(self) -> list[preflight.PreflightFailure]:
+        return self._service._service_checks(self.job) + super()._preflight()

@@ -238,6 +238,9 @@ def create_control_app(sim: Simulator) -> Flask:
     from simulator.web.control_licence_warning import register_licence_warning_routes
 
     register_licence_warning_routes(app, sim)
+    from simulator.web.control_cross_cloud_sync import register_cross_cloud_sync_routes
+
+    register_cross_cloud_sync_routes(app, sim)
 
     @app.post("/_simulator/provisioning/run")
     def run_provisioning() -> Response:

@@ -5,8 +5,8 @@ The two cross-cloud switches have no confirmed Graph representation (reference Â
 * the source configuration's "across Microsoft clouds" choice: the simulated service infers it from the
   target tenant named by the configuration's CompanyId secret (``GET .../cross-cloud`` shows it); a
   ``CrossCloudSynchronization`` tag on the service principal is allowed (tags are free-form) and ignored;
-* the target's "cross-cloud synchronization" checkbox for a source cloud: that cloud's instance name
-  in the target's ``crossTenantAccessPolicy.allowedCloudEndpoints``.
+* the target's "cross-cloud synchronization" checkbox for a source cloud: its own switch, in
+  ``control_cross_cloud_sync.py`` (distinct from B2B's ``allowedCloudEndpoints``).
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Any
 
 from flask import Flask, Response, request
 
-from simulator.clouds import CLOUDS, Cloud
 from simulator.json_input import JsonInputError, load_json
 
 if TYPE_CHECKING:
@@ -60,31 +59,3 @@ def register_provisioning_routes(app: Flask, sim: Simulator) -> None:
             crossing = sim.provisioning.is_cross_cloud(tenant, sp["id"])
         # inferred from the CompanyId secret's tenant: nothing to switch (no PUT)
         return _json(200, {"servicePrincipalId": sp["id"], "crossCloud": crossing})
-
-    @app.route("/_simulator/tenants/<tenant_id>/cross-cloud-sync/<source_cloud>", methods=["GET", "PUT"])
-    def target_cross_cloud(tenant_id: str, source_cloud: str) -> Response:
-        if source_cloud not in {c.value for c in Cloud}:
-            return _error(
-                400, f"Unknown cloud '{source_cloud}'; use one of {', '.join(c.value for c in Cloud)}."
-            )
-        instance = CLOUDS[Cloud(source_cloud)].cloud_instance
-        with sim.store.lock:
-            tenant = sim.store.tenant(tenant_id)
-            if tenant is None:
-                return _error(404, f"No tenant '{tenant_id}'.")
-            if CLOUDS[tenant.cloud].cloud_instance == instance:
-                return _error(
-                    400,
-                    f"'{source_cloud}' is the tenant's own cloud; cross-cloud synchronization is from another cloud.",
-                )
-            allowed = list(tenant.cross_tenant_policy.get("allowedCloudEndpoints") or [])
-            if request.method == "PUT":
-                enabled = _enabled()
-                if enabled is None:
-                    return _error(400, 'The body must be {"enabled": true|false}.')
-                allowed = [a for a in allowed if a != instance] + ([instance] if enabled else [])
-                tenant.cross_tenant_policy["allowedCloudEndpoints"] = allowed
-                sim.store.commit()
-            return _json(
-                200, {"tenantId": tenant.id, "sourceCloud": source_cloud, "enabled": instance in allowed}
-            )

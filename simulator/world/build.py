@@ -227,6 +227,11 @@ def _populate(
     app_rng = stream("apps")
     for a in spec.apps:
         _app(tenant, a, app_rng, now)
+    if spec.cross_cloud_sync:
+        from simulator.provisioning import cross_cloud_sync
+
+        for source_cloud, on in spec.cross_cloud_sync:
+            cross_cloud_sync.set_enabled(tenant, source_cloud, on)
 
 
 def _check_free(store: Store, tenant_id: str | None, domain: str, where: str) -> None:

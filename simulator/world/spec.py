@@ -41,7 +41,8 @@ _DOMAIN = re.compile(
 _EXAMPLE_GUID = "3f2504e0-4f89-41d3-9a0c-0305e82c3301"
 _WORLD_KEYS = ("version", "seed", "traffic", "tenants")
 _TENANT_KEYS = tuple(
-    "name cloud flavor domain id locale users disabled_percent guests licences licenses groups apps".split()
+    "name cloud flavor domain id locale users disabled_percent guests licences licenses groups apps "
+    "cross_cloud_sync".split()
 )
 _GROUP_KEYS = ("name", "members", "department", "description")
 _APP_KEYS = ("name", "permissions", "client_id", "secret")
@@ -130,6 +131,9 @@ class TenantSpec:
     apps: tuple[AppSpec, ...] = DEFAULT_APPS
     id: str | None = None
     where: str = ""
+    #: the target's "cross-cloud synchronization" setting per source cloud (simulator-only; on unless
+    #: listed false here: simulator/provisioning/cross_cloud_sync.py)
+    cross_cloud_sync: tuple[tuple[str, bool], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -393,7 +397,31 @@ class _Reader:
             apps=self.apps(keys["apps"]) if "apps" in keys else DEFAULT_APPS,
             id=tenant_id,
             where=self.where(node),
+            cross_cloud_sync=self.cross_cloud_sync(keys["cross_cloud_sync"], cloud)
+            if "cross_cloud_sync" in keys
+            else (),
         )
+
+    def cross_cloud_sync(self, node: yaml.Node, cloud: Cloud) -> tuple[tuple[str, bool], ...]:
+        example = "cross_cloud_sync: {commercial: false}"
+        if not isinstance(node, yaml.MappingNode):
+            self.fail(
+                node, "cross_cloud_sync must be a mapping of source cloud: true|false", f"e.g. {example}"
+            )
+        out: list[tuple[str, bool]] = []
+        for key_node, value_node in node.value:
+            source = self.choice(key_node, "source cloud", [c.value for c in Cloud])
+            if CLOUDS[Cloud(source)].cloud_instance == CLOUDS[cloud].cloud_instance:
+                self.fail(
+                    key_node, f"'{source}' is the tenant's own cloud", "name another cloud, e.g. " + example
+                )
+            value = self._value(value_node)
+            if not isinstance(value, bool):
+                self.fail(
+                    value_node, f"cross_cloud_sync of {source} must be true or false", f"e.g. {example}"
+                )
+            out.append((source, value))
+        return tuple(out)
 
     def licences(self, node: yaml.Node) -> tuple[LicenceSpec, ...]:
         if not isinstance(node, yaml.MappingNode):

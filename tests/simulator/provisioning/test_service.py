@@ -56,6 +56,8 @@ def _break(s: Any, what: str) -> None:
         )
     elif what == "target cross-cloud setting":
         s.tgt("PATCH", POLICY, json={"allowedCloudEndpoints": []})
+    elif what == "target cross-cloud sync switch":  # B2B stays on: only the separate setting goes off
+        _switch(s, False)
 
 
 def _fix(s: Any, what: str) -> None:
@@ -79,9 +81,24 @@ def _fix(s: Any, what: str) -> None:
         )
     elif what == "target cross-cloud setting":
         s.tgt("PATCH", POLICY, json={"allowedCloudEndpoints": [INSTANCE[s.source["cloud"]]]})
+    elif what == "target cross-cloud sync switch":
+        _switch(s, True)
+
+
+def _switch(s: Any, on: bool) -> dict[str, Any]:
+    """The target's cross-cloud synchronization setting for the source cloud, through the control plane."""
+    url = f"{s.sim.control_url}/_simulator/tenants/{s.target['id']}/cross-cloud-sync/{s.source['cloud']}"
+    r = httpx.put(url, json={"enabled": on})
+    assert r.status_code == 200, r.text
+    return r.json()
 
 
 FAILURES = [
+    (
+        "target cross-cloud sync switch",
+        "AzureActiveDirectoryTokenExpired",
+        "The identity of the calling application could not be established.",
+    ),
     (
         "target cross-cloud setting",
         "AzureActiveDirectoryTokenExpired",
@@ -325,25 +342,57 @@ def test_schema_changes(sim: Any) -> None:
     assert departments <= {"Research"}
 
 
-def test_cross_cloud_switches_through_the_control_plane(sim: Any) -> None:
-    import httpx
-
+def test_the_targets_cross_cloud_sync_setting_is_its_own_switch_distinct_from_b2b(sim: Any) -> None:
     s = make_setup(sim, start=False)
-    base = sim.control_url + "/_simulator"
+    url = f"{sim.control_url}/_simulator/tenants/{s.target['id']}/cross-cloud-sync/commercial"
     body = {"useSavedCredentials": True, "templateId": "Azure2Azure"}
-    off = httpx.put(f"{base}/tenants/{s.target['id']}/cross-cloud-sync/commercial", json={"enabled": False})
-    assert off.json()["enabled"] is False
+    shown = httpx.get(url).json()
+    assert shown["enabled"] is True  # on by default for simulator tenants
+    off = _switch(s, False)
+    assert off["enabled"] is False and off["default"] is False
+    # B2B's allowedCloudEndpoints is untouched and still names the source cloud
+    assert INSTANCE["commercial"] in s.tgt("GET", POLICY).json()["allowedCloudEndpoints"]
     assert_graph_error(
         s.src("POST", f"{s.job}/validateCredentials", json=body), 400, "AzureActiveDirectoryTokenExpired"
     )
-    httpx.put(f"{base}/tenants/{s.target['id']}/cross-cloud-sync/commercial", json={"enabled": True})
+    on = _switch(s, True)
+    assert set(on["permissions"]) == {
+        "User.ReadWrite.CrossCloud",
+        "User.Invite.All",
+        "Organization.Read.All",
+        "Policy.Read.All",
+    }
+    made = s.tgt("GET", f"/servicePrincipals/{on['servicePrincipalId']}")  # the target-side principal
+    assert made.status_code == 200, made.text
     assert s.src("POST", f"{s.job}/validateCredentials", json=body).status_code == 204
     assert (
         httpx.put(
-            f"{base}/tenants/{s.target['id']}/cross-cloud-sync/gcch", json={"enabled": True}
+            f"{sim.control_url}/_simulator/tenants/{s.target['id']}/cross-cloud-sync/gcch",
+            json={"enabled": True},
         ).status_code
         == 400
+    )  # the tenant's own cloud
+    assert httpx.put(url, json={"enabled": "yes"}).status_code == 400
+
+
+def test_a_world_file_can_turn_the_targets_cross_cloud_sync_off() -> None:
+    from datetime import UTC, datetime
+
+    from simulator.provisioning import cross_cloud_sync
+    from simulator.world.spec import parse_world
+
+    world = parse_world(
+        "tenants:\n"
+        "  - {name: Gov, cloud: gcch, users: 3, cross_cloud_sync: {commercial: false}}\n"
+        "  - {name: Plain, cloud: gcch, users: 3}\n"
     )
+    assert world.tenants[0].cross_cloud_sync == (("commercial", False),)
+    assert world.tenants[1].cross_cloud_sync == ()
+    from simulator.world.build import build_tenant
+
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    assert cross_cloud_sync.enabled(build_tenant(world.tenants[0], 1, now), "commercial") is False
+    assert cross_cloud_sync.enabled(build_tenant(world.tenants[1], 1, now), "commercial") is True
 
 
 def test_the_service_infers_cross_cloud_from_the_company_id_tenant_and_ignores_the_tag(sim: Any) -> None:
