@@ -154,6 +154,7 @@ class Cycle:
             for page, link in self._pages(report):
                 delta_link = link
                 self._target_now = self._read_targets(page)
+                self._matcher.prefetch(self._unlinked_anchors(page))
                 plans = [self._plan_one(u, report) for u in page]
                 deferred += [p for p in plans if p.kind in (DELETE, DISABLE)]
                 self._emit(
@@ -354,6 +355,24 @@ class Cycle:
         #: source id → licensed (True/False) or None (left the scope) for every user this cycle saw
         self._scope_seen: dict[str, bool | None] = {}
         self._matcher.prepare(initial=report.kind == "initial")
+
+    def _unlinked_anchors(self, users: list[dict[str, Any]]) -> list[str]:
+        """The anchors ``_decide`` will look up for ``users``: in scope, neither linked nor restorable."""
+        anchors: list[str] = []
+        if not self._matcher.prefetches:
+            return anchors
+        for u in users:
+            if "@removed" in u:
+                continue
+            shadow = self.state.shadow(u["id"])
+            if shadow is not None and (
+                shadow.phase == "linked" or (shadow.phase == "deprovisioned" and shadow.target_id)
+            ):
+                continue
+            if not scope.decide(u, scope=self.job.scope, assigned=u["id"] in self._assigned).in_scope:
+                continue
+            anchors.append(self._matcher.anchor(u, None))  # the extension-attribute anchor needs no mapping
+        return anchors
 
     def _plan_one(self, u: dict[str, Any], report: CycleReport) -> Planned:
         if "@removed" in u:

@@ -534,3 +534,73 @@ def test_existing_guest_becomes_member_when_the_usertype_mapping_applies_always(
     assert rec["provisioningAction"] == "update"
     _, tgt = pair.clients()
     assert tgt.get(f"/users/{guest['id']}", {"$select": "userType"})["userType"] == "Member"
+
+
+def test_incremental_cycle_looks_up_new_users_anchors_in_bulk(pair: Pair, tmp_path: Path) -> None:
+    """Unlinked users' anchors are resolved a page at a time (``in`` queries in ``$batch``), with the
+    same answers as one query per user: an existing B2B user carrying the anchor is linked, two are
+    DuplicateTargetEntries, a target member carrying it is no match (only B2B users match)."""
+    job = pair.job()
+    src, tgt = pair.clients()
+    cycle = Cycle(job, src, tgt, pair.state(tmp_path, job), pair.sim.clock)
+    cycle.run()
+    domain = pair.source["defaultDomain"]
+    hires = []
+    for i in range(17):  # more than one ``in`` list of 15
+        nick = f"bulk{i}{uuid.uuid4().hex[:6]}"
+        hire = src.post(
+            "/users",
+            {
+                "accountEnabled": True,
+                "displayName": f"Bulk {i}",
+                "mailNickname": nick,
+                "userPrincipalName": f"{nick}@{domain}",
+                "passwordProfile": {"password": "Xy!12345678"},
+            },
+        )
+        src.post(
+            f"/groups/{pair.group_id}/members/$ref",
+            {"@odata.id": f"https://graph.microsoft.com/v1.0/directoryObjects/{hire['id']}"},
+        )
+        hires.append(hire)
+
+    def carry(target_id: str, hire: dict[str, Any]) -> None:
+        anchor = f"ccsync:{job.source.tenant_id}:{hire['id']}"
+        tgt.patch(f"/users/{target_id}", {"onPremisesExtensionAttributes": {"extensionAttribute15": anchor}})
+
+    linked_guest = _invite_as_guest(pair, hires[0])
+    carry(linked_guest["id"], hires[0])
+    for n in range(2):
+        other = dict(hires[1], userPrincipalName=f"dup{n}{uuid.uuid4().hex[:6]}@example.com")
+        carry(_invite_as_guest(pair, other)["id"], hires[1])
+    internal = tgt.post(
+        "/users",
+        {
+            "accountEnabled": True,
+            "displayName": "Internal",
+            "mailNickname": "internal",
+            "userPrincipalName": f"internal@{pair.target['defaultDomain']}",
+            "passwordProfile": {"password": "Xy!12345678"},
+        },
+    )
+    carry(internal["id"], hires[16])
+
+    sent: list[tuple[str, str]] = []
+    send = tgt.call
+
+    def recording(call: Any) -> Any:
+        sent.append((call.method, call.path))
+        return send(call)
+
+    tgt.call = recording  # type: ignore[method-assign]
+    result = cycle.run()
+    assert result.report.state == "EntryLevelErrors", result.report.failure  # the duplicate
+    by_source = {r["sourceIdentity"]["id"]: r for r in result.records}
+    assert by_source[hires[0]["id"]]["provisioningAction"] == "update"
+    assert by_source[hires[0]["id"]]["targetIdentity"]["id"] == linked_guest["id"]
+    dup = by_source[hires[1]["id"]]
+    assert dup["provisioningStatusInfo"]["errorInformation"]["errorCode"] == "DuplicateTargetEntries", dup
+    assert by_source[hires[16]["id"]]["provisioningAction"] == "create"
+    assert by_source[hires[16]["id"]]["targetIdentity"]["id"] != internal["id"]
+    assert [by_source[h["id"]]["provisioningAction"] for h in hires[2:16]] == ["create"] * 14
+    assert ("GET", "/users") not in sent  # no lookup one anchor at a time
