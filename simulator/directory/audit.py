@@ -19,12 +19,9 @@ from collections import deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from simulator.clock import Clock
-
-if TYPE_CHECKING:
-    from simulator.directory.store import Store
 
 #: Entra keeps audit and provisioning logs 30 days (P1/P2 tenants).
 RETENTION = timedelta(days=30)
@@ -287,7 +284,7 @@ def _materialize(record: dict[str, Any]) -> dict[str, Any]:
 
 
 def record_provisioning_management(
-    store: Store,
+    log: AuditLog,
     tenant_id: str,
     activity: str,
     *,
@@ -300,7 +297,7 @@ def record_provisioning_management(
 ) -> dict[str, Any]:
     """Add a ``ProvisioningManagement`` audit (logged by Account Provisioning) for the provisioning service.
 
-    ``service_principal`` is the configuration's service principal (``id``, ``displayName``, and
+    ``log`` is the store's audit log (``store.audit``). ``service_principal`` is the configuration's service principal (``id``, ``displayName``, and
     ``appId`` when known); it is the actor and, unless ``target_resources`` says otherwise, the
     target. ``activity`` is one of the documented names ("Export", "Import", "Quarantine", ...).
     """
@@ -315,7 +312,7 @@ def record_provisioning_management(
     targets = target_resources or [
         {"id": sp_id, "displayName": name, "type": "ServicePrincipal", "modifiedProperties": []}
     ]
-    return store.audit.record_directory_audit(
+    return log.record_directory_audit(
         tenant_id,
         category="ProvisioningManagement",
         activityDisplayName=activity,

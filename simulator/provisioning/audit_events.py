@@ -40,7 +40,7 @@ def record_object_events(
     decision = _steps(record, "matching") or _steps(record, "processing") or _steps(record, "scoping")
     reason = decision[-1]["description"] if decision else f"User '{upn}' was evaluated."
     record_provisioning_management(
-        store,
+        store.audit,
         tenant_id,
         "Synchronization rule action",
         service_principal=sp,
@@ -56,7 +56,7 @@ def record_object_events(
     failed = status == "failure"
     text = exported[-1]["description"] if exported else error.get("reason") or ""
     record_provisioning_management(
-        store,
+        store.audit,
         tenant_id,
         "Export",
         service_principal=sp,
@@ -90,7 +90,7 @@ def record_quarantine(
             "accidental-deletion threshold allows. Allow the deletes (restart with ForceDeletes) or fix the cause."
         )
     record_provisioning_management(
-        store,
+        store.audit,
         tenant_id,
         "Quarantine",
         service_principal=sp,

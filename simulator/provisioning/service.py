@@ -642,7 +642,7 @@ class ProvisioningService:
             return
 
     def _audit(self, tenant_id: str, activity: str, sp: dict[str, Any]) -> None:
-        record_provisioning_management(self.store, tenant_id, activity, service_principal=sp)
+        record_provisioning_management(self.store.audit, tenant_id, activity, service_principal=sp)
 
 
 def _job_settings(given: Any) -> list[dict[str, str]]:

@@ -535,13 +535,11 @@ def test_entries_expire_after_30_days_of_virtual_time(ccsync_simulator: Any, loc
 
 
 def test_provisioning_management_events_carry_the_sync_id_shape() -> None:
-    class _Store:
-        audit = AuditLog(Clock())
-
+    log = AuditLog(Clock())
     sp = {"id": str(uuid.uuid4()), "displayName": "Fabrikam", "appId": str(uuid.uuid4())}
     corr = str(uuid.uuid4())
     rec = record_provisioning_management(
-        _Store(),  # type: ignore[arg-type]
+        log,
         "T1",
         "Export",
         service_principal=sp,
@@ -558,7 +556,7 @@ def test_provisioning_management_events_carry_the_sync_id_shape() -> None:
     assert rec["initiatedBy"]["app"]["servicePrincipalId"] == sp["id"]
     assert rec["targetResources"][0]["id"] == sp["id"]
     assert {"key": "EventName", "value": "EntryExportAdd"} in rec["additionalDetails"]
-    assert _Store.audit.directory_audits("t1") == [rec]
+    assert log.directory_audits("t1") == [rec]
 
 
 def test_audit_log_keeps_at_most_cap_entries_per_tenant_and_clears() -> None:
