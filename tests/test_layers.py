@@ -19,10 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("simulator", "syncengine")
 
 #: Import cycles that exist today, each as the set of modules of its strongly connected component.
-KNOWN_CYCLES: list[frozenset[str]] = [
-    # issue 13: to break (control_traffic takes ControlError from control_app, which registers it)
-    frozenset({"simulator.web.control_app", "simulator.web.control_traffic"}),
-]
+KNOWN_CYCLES: list[frozenset[str]] = []
 
 
 def _module_name(path: Path) -> str:

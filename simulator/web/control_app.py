@@ -20,6 +20,7 @@ from simulator.clouds import FLAVOR_CLOUD, Cloud
 from simulator.directory.store import SnapshotError
 from simulator.endpoints import tenant_record
 from simulator.json_input import JsonInputError, load_json
+from simulator.web.control_error import ControlError
 
 if TYPE_CHECKING:
     from simulator.runtime import Simulator
@@ -27,12 +28,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 _NAME = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 MAX_SEEDED_USERS = 1_000_000
-
-
-class ControlError(Exception):
-    def __init__(self, status: int, code: str, message: str) -> None:
-        super().__init__(message)
-        self.status, self.code, self.message = status, code, message
 
 
 def _json(status: int, body: Any) -> Response:

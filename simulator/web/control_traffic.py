@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from flask import Flask, Response, request
 
 from simulator.traffic import TrafficConfigError
+from simulator.web.control_error import ControlError
 
 if TYPE_CHECKING:
     from simulator.runtime import Simulator
@@ -16,7 +17,6 @@ if TYPE_CHECKING:
 def register_traffic_routes(app: Flask, sim: Simulator) -> None:
     """``/_simulator/traffic``, ``/_simulator/traffic/stats``, ``/_simulator/chaos``, ``/_simulator/faults``."""
     from simulator.json_input import JsonInputError, load_json
-    from simulator.web.control_app import ControlError
 
     def body() -> Any:
         raw = request.get_data(cache=True)
