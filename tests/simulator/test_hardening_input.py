@@ -18,7 +18,7 @@ from simulator.directory.store import Store
 from simulator.json_input import MAX_DEPTH
 from simulator.testing import running_simulator
 from simulator.world import seed_tenant
-from tests.conftest import GraphHttp, assert_graph_error, control_tenant
+from tests.conftest import GraphHttp, assert_graph_error
 
 SURROGATE = b'{"displayName": "bad \\ud800 app"}'
 DEEP = b"[" * 5000 + b"]" * 5000
@@ -40,14 +40,7 @@ def _raw(graph: GraphHttp, method: str, path: str, body: bytes) -> httpx.Respons
     return graph(method, path, content=body, headers={"Content-Type": "application/json"})
 
 
-@pytest.fixture(scope="module")
-def tenant(ccsync_simulator: Any) -> dict[str, Any]:
-    return control_tenant(ccsync_simulator, users=3)
-
-
-@pytest.fixture(scope="module")
-def graph(endpoints: dict[str, Any], tenant: dict[str, Any]) -> GraphHttp:
-    return GraphHttp(endpoints, tenant)
+TENANT = {"users": 3}
 
 
 def test_a_lone_surrogate_is_refused_and_writes_in_every_cloud_keep_working(tmp_path: Path) -> None:

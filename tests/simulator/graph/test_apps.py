@@ -12,31 +12,16 @@ import pytest
 
 from tests.conftest import (
     GraphHttp,
-    app_of,
     assert_graph_error,
     ca_session,
-    control_tenant,
     msal_token,
-    reader_of,
 )
 from tests.simulator.graph.directory_client import ids, new_group_body, state
 
 DEFAULT_ACCESS = "00000000-0000-0000-0000-000000000000"
 
 
-@pytest.fixture(scope="module")
-def tenant(ccsync_simulator: Any) -> dict[str, Any]:
-    return control_tenant(ccsync_simulator, users=5)
-
-
-@pytest.fixture(scope="module")
-def graph(endpoints: dict[str, Any], tenant: dict[str, Any]) -> GraphHttp:
-    return GraphHttp(endpoints, tenant, app_of(tenant))
-
-
-@pytest.fixture(scope="module")
-def reader(endpoints: dict[str, Any], tenant: dict[str, Any]) -> GraphHttp:
-    return GraphHttp(endpoints, tenant, reader_of(tenant))
+TENANT = {"users": 5}
 
 
 @pytest.fixture(scope="module")

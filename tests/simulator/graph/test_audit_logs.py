@@ -21,7 +21,7 @@ from simulator.directory.audit import (
 from simulator.graph.message import GraphRequest, GraphResponse, Headers
 from simulator.identity.tokens import Caller
 from simulator.world.spec import ADMIN_PERMISSIONS
-from tests.conftest import GraphHttp, app_of, assert_graph_error, control_tenant, reader_of
+from tests.conftest import GraphHttp, app_of, assert_graph_error, control_tenant
 from tests.simulator.graph.directory_client import new_group_body, new_user_body
 
 AUDITS = "/auditLogs/directoryAudits"
@@ -34,19 +34,7 @@ CTS_QUERY = (
 )
 
 
-@pytest.fixture(scope="module")
-def tenant(ccsync_simulator: Any) -> dict[str, Any]:
-    return control_tenant(ccsync_simulator, users=3)
-
-
-@pytest.fixture(scope="module")
-def graph(endpoints: dict[str, Any], tenant: dict[str, Any]) -> GraphHttp:
-    return GraphHttp(endpoints, tenant, app_of(tenant))
-
-
-@pytest.fixture(scope="module")
-def reader(endpoints: dict[str, Any], tenant: dict[str, Any]) -> GraphHttp:
-    return GraphHttp(endpoints, tenant, reader_of(tenant))
+TENANT = {"users": 3}
 
 
 class InProcess:

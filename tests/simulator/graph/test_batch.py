@@ -20,19 +20,12 @@ from simulator.graph.resources import batch as batch_resource
 from simulator.graph.resources import users as users_resource
 from simulator.graph.router import GraphRouter, Route
 from simulator.world import seed_tenant
-from tests.conftest import GraphHttp, app_of, assert_graph_error, control_tenant, reader_of
+from tests.conftest import GraphHttp, app_of, assert_graph_error, reader_of
 
 JSON = {"Content-Type": "application/json"}
 
 
-@pytest.fixture(scope="module")
-def tenant(ccsync_simulator: Any) -> dict[str, Any]:
-    return control_tenant(ccsync_simulator, "commercial", 12, name="Batch Ltd")
-
-
-@pytest.fixture
-def graph(endpoints: dict[str, Any], tenant: dict[str, Any]) -> GraphHttp:
-    return GraphHttp(endpoints, tenant, app_of(tenant))
+TENANT = {"cloud": "commercial", "users": 12, "name": "Batch Ltd"}
 
 
 @pytest.fixture

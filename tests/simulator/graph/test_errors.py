@@ -15,21 +15,12 @@ from tests.conftest import (
     GraphHttp,
     app_of,
     assert_graph_error,
-    control_tenant,
     msal_token,
     reader_of,
     tenant_of,
 )
 
-
-@pytest.fixture(scope="module")
-def tenant(ccsync_simulator: Any) -> dict[str, Any]:
-    return control_tenant(ccsync_simulator, "commercial", 30, name="Errors Ltd")
-
-
-@pytest.fixture
-def graph(endpoints: dict[str, Any], tenant: dict[str, Any]) -> GraphHttp:
-    return GraphHttp(endpoints, tenant, app_of(tenant))
+TENANT = {"cloud": "commercial", "users": 30, "name": "Errors Ltd"}
 
 
 def user_count(graph: GraphHttp) -> int:

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import GraphHttp, app_of, assert_graph_error, control_tenant, reader_of
+from tests.conftest import GraphHttp, assert_graph_error, reader_of
 from tests.simulator.graph.directory_client import (
     EVENTUAL,
     GRAPH_V1,
@@ -24,14 +24,7 @@ DUPLICATE_MEMBER = (
 )
 
 
-@pytest.fixture(scope="module")
-def tenant(ccsync_simulator: Any) -> dict[str, Any]:
-    return control_tenant(ccsync_simulator, users=30)
-
-
-@pytest.fixture(scope="module")
-def graph(endpoints: dict[str, Any], tenant: dict[str, Any]) -> GraphHttp:
-    return GraphHttp(endpoints, tenant, app_of(tenant))
+TENANT = {"users": 30}
 
 
 @pytest.fixture(scope="module")

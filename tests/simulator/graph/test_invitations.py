@@ -8,20 +8,13 @@ from urllib.parse import quote
 
 import pytest
 
-from tests.conftest import GraphHttp, app_of, assert_graph_error, control_tenant, reader_of
+from tests.conftest import GraphHttp, assert_graph_error, control_tenant, reader_of
 from tests.simulator.graph.directory_client import count
 
 REDIRECT = "https://myapps.microsoft.com"
 
 
-@pytest.fixture(scope="module")
-def tenant(ccsync_simulator: Any) -> dict[str, Any]:
-    return control_tenant(ccsync_simulator, users=5)
-
-
-@pytest.fixture(scope="module")
-def graph(endpoints: dict[str, Any], tenant: dict[str, Any]) -> GraphHttp:
-    return GraphHttp(endpoints, tenant, app_of(tenant))
+TENANT = {"users": 5}
 
 
 @pytest.fixture(scope="module")

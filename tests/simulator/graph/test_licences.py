@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import GraphHttp, app_of, assert_graph_error, control_tenant, reader_of
+from tests.conftest import GraphHttp, assert_graph_error, reader_of
 from tests.simulator.graph.directory_client import EVENTUAL, everything, new_user_body, state
 
 #: skuId -> skuPartNumber, from Microsoft's licensing reference (graph-protocol.md §6.4).
@@ -25,15 +25,8 @@ MFA_PLAN = "8a256a2b-b617-496d-b51b-e76466e88db0"
 P2_PLAN = "eec0eb4f-6444-4f95-aba0-50c24d67f998"
 
 
-@pytest.fixture(scope="module")
-def tenant(ccsync_simulator: Any) -> dict[str, Any]:
-    # 60 people leave a few free units of each SKU (the seed buys 10 % more than it assigns).
-    return control_tenant(ccsync_simulator, users=60)
-
-
-@pytest.fixture(scope="module")
-def graph(endpoints: dict[str, Any], tenant: dict[str, Any]) -> GraphHttp:
-    return GraphHttp(endpoints, tenant, app_of(tenant))
+#: 60 people leave a few free units of each SKU (the seed buys 10 % more than it assigns).
+TENANT = {"users": 60}
 
 
 def skus(graph: GraphHttp) -> dict[str, dict[str, Any]]:

@@ -9,19 +9,12 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import GraphHttp, app_of, control_tenant
+from tests.conftest import GraphHttp
 
 _names = itertools.count()
 
 
-@pytest.fixture(scope="module")
-def tenant(ccsync_simulator: Any) -> dict[str, Any]:
-    return control_tenant(ccsync_simulator, users=40)
-
-
-@pytest.fixture(scope="module")
-def graph(endpoints: dict[str, Any], tenant: dict[str, Any]) -> GraphHttp:
-    return GraphHttp(endpoints, tenant, app_of(tenant))
+TENANT = {"users": 40}
 
 
 def _create(graph: GraphHttp, tenant: dict[str, Any], kind: str, name: str) -> str:

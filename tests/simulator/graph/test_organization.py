@@ -17,14 +17,7 @@ CLOUD_INSTANCE = {
 }
 
 
-@pytest.fixture(scope="module")
-def tenant(ccsync_simulator: Any) -> dict[str, Any]:
-    return control_tenant(ccsync_simulator, users=0)
-
-
-@pytest.fixture(scope="module")
-def graph(endpoints: dict[str, Any], tenant: dict[str, Any]) -> GraphHttp:
-    return GraphHttp(endpoints, tenant, app_of(tenant))
+TENANT = {"users": 0}
 
 
 def test_organization_is_one_object_with_the_tenant_id(graph: GraphHttp, tenant: dict[str, Any]) -> None:

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import GraphHttp, app_of, assert_graph_error, control_tenant, reader_of
+from tests.conftest import GraphHttp, app_of, assert_graph_error, control_tenant
 from tests.simulator.graph.directory_client import state
 
 BASE = "/policies/crossTenantAccessPolicy"
@@ -29,24 +29,12 @@ FRESH_PARTNER_NULLS = {
 }
 
 
-@pytest.fixture(scope="module")
-def tenant(ccsync_simulator: Any) -> dict[str, Any]:
-    return control_tenant(ccsync_simulator, users=0)
+TENANT = {"users": 0}
 
 
 @pytest.fixture(scope="module")
 def gcch_tenant(ccsync_simulator: Any) -> dict[str, Any]:
     return control_tenant(ccsync_simulator, cloud="gcch", users=0)
-
-
-@pytest.fixture(scope="module")
-def graph(endpoints: dict[str, Any], tenant: dict[str, Any]) -> GraphHttp:
-    return GraphHttp(endpoints, tenant, app_of(tenant))
-
-
-@pytest.fixture(scope="module")
-def reader(endpoints: dict[str, Any], tenant: dict[str, Any]) -> GraphHttp:
-    return GraphHttp(endpoints, tenant, reader_of(tenant))
 
 
 @pytest.fixture

@@ -5,9 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-import pytest
-
-from tests.conftest import GraphHttp, app_of, assert_graph_error, control_tenant
+from tests.conftest import GraphHttp, assert_graph_error
 from tests.simulator.graph.directory_client import (
     EVENTUAL,
     ids,
@@ -16,15 +14,7 @@ from tests.simulator.graph.directory_client import (
     ref,
 )
 
-
-@pytest.fixture(scope="module")
-def tenant(ccsync_simulator: Any) -> dict[str, Any]:
-    return control_tenant(ccsync_simulator, users=5)
-
-
-@pytest.fixture(scope="module")
-def graph(endpoints: dict[str, Any], tenant: dict[str, Any]) -> GraphHttp:
-    return GraphHttp(endpoints, tenant, app_of(tenant))
+TENANT = {"users": 5}
 
 
 def make_user(graph: GraphHttp, tenant: dict[str, Any], **over: Any) -> dict[str, Any]:
