@@ -14,11 +14,13 @@ from tests.conftest import GraphHttp, app_of, assert_graph_error
 
 @pytest.fixture
 def tenant(new_tenant: Any) -> dict[str, Any]:
+    """Unlike the shared module-wide tenant: a fresh one per test, so each delta round sees only its test's changes."""
     return new_tenant("commercial", users=60)
 
 
 @pytest.fixture
 def graph(endpoints: dict[str, Any], tenant: dict[str, Any]) -> GraphHttp:
+    """Per test, because ``tenant`` is (the shared ``graph`` is module-wide)."""
     return GraphHttp(endpoints, tenant, app_of(tenant))
 
 

@@ -8,12 +8,13 @@ from typing import Any
 import msal
 import pytest
 
-from tests.conftest import GraphHttp, app_of, ca_session, control_tenant, reader_of
+from tests.conftest import GraphHttp, app_of, ca_session, reader_of
 
 
 @pytest.fixture
-def tenant(ccsync_simulator: Any) -> dict[str, Any]:
-    return control_tenant(ccsync_simulator, users=2)
+def tenant(new_tenant: Any) -> dict[str, Any]:
+    """Unlike the shared module-wide tenant: a fresh one per test, as each test disables or deletes its apps."""
+    return new_tenant(users=2)
 
 
 def _acquire(doc: dict[str, Any], tenant: dict[str, Any], client_id: str, secret: str) -> dict[str, Any]:
