@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import tempfile
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -55,6 +56,53 @@ def _summary(console: Console, title: str, results: list[tuple[str, CycleResult]
     names = [label for label, _ in _SUMMARY_ROWS]
     records = [(name, [read(r.report) for _, read in _SUMMARY_ROWS]) for name, r in results]
     console.print(vertical_table(title, names, records))
+
+
+@dataclass
+class SourceChanges:
+    """Who the demo's changes between two cycles touched (source users as Graph returned them)."""
+
+    hire: dict[str, Any]
+    changed: dict[str, Any]
+    disabled: dict[str, Any]
+    leaver: dict[str, Any]
+    unlicensed: dict[str, Any] | None
+
+
+def change_the_source(
+    src: GraphClient, group: dict[str, Any], members: list[dict[str, Any]], domain: str, nick: str
+) -> SourceChanges:
+    """The demo's changes between two cycles, through Graph: a new hire joins the scope group, the first
+    member changes department, the second is disabled, the third leaves the group and the first later
+    member holding licences loses them all."""
+    changed, disabled, leaver = members[0], members[1], members[2]
+    hire = src.post(
+        "/users",
+        {
+            "accountEnabled": True, "displayName": "Nova Hire", "givenName": "Nova", "surname": "Hire",
+            "mailNickname": nick.replace(".", ""), "userPrincipalName": f"{nick}@{domain}",
+            "mail": f"{nick}@{domain}", "department": "Research", "usageLocation": "US",
+            "passwordProfile": {"password": "Demo!12345678"},
+        },
+    )  # fmt: skip
+    src.post(
+        f"/groups/{group['id']}/members/$ref",
+        {"@odata.id": f"https://graph.microsoft.com/v1.0/directoryObjects/{hire['id']}"},
+    )
+    src.patch(f"/users/{changed['id']}", {"department": "Platform Engineering"})
+    src.patch(f"/users/{disabled['id']}", {"accountEnabled": False})
+    src.delete(f"/groups/{group['id']}/members/{leaver['id']}/$ref")
+    unlicensed = None
+    for m in members[3:]:
+        held = src.get(f"/users/{m['id']}", {"$select": "assignedLicenses"})["assignedLicenses"]
+        if held:
+            src.post(
+                f"/users/{m['id']}/assignLicense",
+                {"addLicenses": [], "removeLicenses": [x["skuId"] for x in held]},
+            )
+            unlicensed = m
+            break
+    return SourceChanges(hire, changed, disabled, leaver, unlicensed)
 
 
 def run_demo(console: Console, *, seed: int = 42, as_json: bool = False) -> int:
@@ -118,35 +166,12 @@ def _run(console: Console, seed: int, results: dict[str, Any] | None = None) -> 
         members = src.list_all(
             f"/groups/{group['id']}/members", {"$select": "id,displayName,userPrincipalName,department"}
         )
-        changed, disabled, leaver = members[0], members[1], members[2]
-        unlicensed = next(
-            m
-            for m in members[3:]
-            if src.get(f"/users/{m['id']}", {"$select": "assignedLicenses"})["assignedLicenses"]
+        changes = change_the_source(
+            src, group, members, source_t["defaultDomain"], f"new.hire.{uuid.uuid4().hex[:4]}"
         )
-        nick = f"new.hire.{uuid.uuid4().hex[:4]}"
-        hire = src.post(
-            "/users",
-            {
-                "accountEnabled": True, "displayName": "Nova Hire", "givenName": "Nova", "surname": "Hire",
-                "mailNickname": nick.replace(".", ""), "userPrincipalName": f"{nick}@{source_t['defaultDomain']}",
-                "mail": f"{nick}@{source_t['defaultDomain']}", "department": "Research", "usageLocation": "US",
-                "passwordProfile": {"password": "Demo!12345678"},
-            },
-        )  # fmt: skip
-        src.post(
-            f"/groups/{group['id']}/members/$ref",
-            {"@odata.id": f"https://graph.microsoft.com/v1.0/directoryObjects/{hire['id']}"},
-        )
-        src.patch(f"/users/{changed['id']}", {"department": "Platform Engineering"})
-        src.patch(f"/users/{disabled['id']}", {"accountEnabled": False})
-        src.delete(f"/groups/{group['id']}/members/{leaver['id']}/$ref")
-        held = src.get(f"/users/{unlicensed['id']}", {"$select": "assignedLicenses"})["assignedLicenses"]
-        if held:
-            src.post(
-                f"/users/{unlicensed['id']}/assignLicense",
-                {"addLicenses": [], "removeLicenses": [x["skuId"] for x in held]},
-            )
+        hire, changed, disabled, leaver = changes.hire, changes.changed, changes.disabled, changes.leaver
+        unlicensed = changes.unlicensed
+        assert unlicensed is not None, "the default world gives the scope group licensed members"
         story = {
             hire["id"]: "new hire, added to the scope group",
             changed["id"]: f"department changed to Platform Engineering (was {changed.get('department')})",

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from simulator.demo import change_the_source
 from syncengine.backend import Identity
 from syncengine.client import GraphClient
 from syncengine.http_backend import HttpGraph
@@ -79,33 +80,9 @@ def demo_activity(sim: Simulator, *, quarantine: bool = True, start: datetime | 
     try:
         group = src.get("/groups", {"$filter": f"displayName eq '{SCOPE_GROUP}'"})["value"][0]
         members = src.list_all(f"/groups/{group['id']}/members", {"$select": "id,displayName,department"})
-        changed, disabled, leaver = members[0], members[1], members[2]
         nick = f"new.hire.{uuid.UUID(int=sim.config.seed).hex[:4]}"
-        hire = src.post(
-            "/users",
-            {
-                "accountEnabled": True, "displayName": "Nova Hire", "givenName": "Nova", "surname": "Hire",
-                "mailNickname": nick.replace(".", ""), "userPrincipalName": f"{nick}@{source['defaultDomain']}",
-                "department": "Research", "usageLocation": "US", "passwordProfile": {"password": "Demo!12345678"},
-            },
-        )  # fmt: skip
-        src.post(
-            f"/groups/{group['id']}/members/$ref",
-            {"@odata.id": f"https://graph.microsoft.com/v1.0/directoryObjects/{hire['id']}"},
-        )
-        src.patch(f"/users/{changed['id']}", {"department": "Platform Engineering"})
-        src.patch(f"/users/{disabled['id']}", {"accountEnabled": False})
-        src.delete(f"/groups/{group['id']}/members/{leaver['id']}/$ref")
-        lost = []
-        for m in members[3:]:
-            held = src.get(f"/users/{m['id']}", {"$select": "assignedLicenses"})["assignedLicenses"]
-            if held:
-                src.post(
-                    f"/users/{m['id']}/assignLicense",
-                    {"addLicenses": [], "removeLicenses": [x["skuId"] for x in held]},
-                )
-                lost.append(m["id"])
-                break
+        changes = change_the_source(src, group, members, source["defaultDomain"], nick)
+        lost = [changes.unlicensed["id"]] if changes.unlicensed else []
     finally:
         backend.close()
     if quarantine:
