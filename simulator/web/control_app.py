@@ -12,15 +12,14 @@ import re
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from flask import Flask, Response, request
+from flask import Flask, Response
 from werkzeug.exceptions import HTTPException
 
 from simulator.clock import ClockRangeError, iso, parse_duration
 from simulator.clouds import FLAVOR_CLOUD, Cloud
 from simulator.directory.store import SnapshotError
 from simulator.endpoints import tenant_record
-from simulator.json_input import JsonInputError, load_json
-from simulator.web.control_error import ControlError
+from simulator.web.control_error import ControlError, json_body, json_response
 
 if TYPE_CHECKING:
     from simulator.runtime import Simulator
@@ -28,23 +27,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 _NAME = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 MAX_SEEDED_USERS = 1_000_000
-
-
-def _json(status: int, body: Any) -> Response:
-    return Response(json.dumps(body, indent=1), status=status, content_type="application/json")
-
-
-def _body() -> dict[str, Any]:
-    raw = request.get_data(cache=True)
-    if not raw.strip():
-        return {}
-    try:
-        doc = load_json(raw)
-    except JsonInputError as exc:
-        raise ControlError(400, "BadRequest", f"The body is not acceptable JSON: {exc}") from None
-    if not isinstance(doc, dict):
-        raise ControlError(400, "BadRequest", "The body must be a JSON object.")
-    return doc
 
 
 def _free_domain(sim: Simulator, name: str, cloud: Cloud) -> str:
@@ -85,13 +67,13 @@ def create_control_app(sim: Simulator) -> Flask:
 
     @app.get("/_simulator/endpoints")
     def endpoints() -> Response:
-        return _json(200, sim.endpoints())
+        return json_response(200, sim.endpoints())
 
     @app.post("/_simulator/reset")
     def reset() -> Response:
         from simulator.world import WorldError, parse_world
 
-        body = _body()
+        body = json_body()
         seed = body.get("seed")
         if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
             raise ControlError(400, "BadRequest", "'seed' must be an integer.")
@@ -118,18 +100,18 @@ def create_control_app(sim: Simulator) -> Flask:
             ) from None
         sim.store.commit()
         sim.refresh_endpoints_file()
-        return _json(200, {"tenants": len(sim.store.tenants)})
+        return json_response(200, {"tenants": len(sim.store.tenants)})
 
     @app.get("/_simulator/tenants")
     def list_tenants() -> Response:
         with sim.store.lock:
-            return _json(200, {"value": [tenant_record(t) for t in sim.store.tenants.values()]})
+            return json_response(200, {"value": [tenant_record(t) for t in sim.store.tenants.values()]})
 
     @app.post("/_simulator/tenants")
     def create_tenant() -> Response:
         from simulator.world import WorldError, seed_tenant
 
-        body = _body()
+        body = json_body()
         cloud_name = body.get("cloud")
         if cloud_name not in {c.value for c in Cloud}:
             raise ControlError(
@@ -171,7 +153,7 @@ def create_control_app(sim: Simulator) -> Flask:
             raise ControlError(409 if "already" in str(exc) else 400, "BadRequest", str(exc)) from None
         sim.store.commit()
         sim.refresh_endpoints_file()
-        return _json(201, tenant_record(tenant))
+        return json_response(201, tenant_record(tenant))
 
     @app.post("/_simulator/tenants/<tenant_id>/delta/reset")
     def reset_delta(tenant_id: str) -> Response:
@@ -181,15 +163,15 @@ def create_control_app(sim: Simulator) -> Flask:
                 raise ControlError(404, "NotFound", f"No tenant '{tenant_id}'.")
             tenant.changes.reset()
             sim.store.commit()
-        return _json(200, {"tenant": tenant.id, "epoch": tenant.changes.epoch})
+        return json_response(200, {"tenant": tenant.id, "epoch": tenant.changes.epoch})
 
     @app.get("/_simulator/clock")
     def get_clock() -> Response:
-        return _json(200, {"now": iso(sim.clock.now()), "virtual": sim.clock.is_virtual})
+        return json_response(200, {"now": iso(sim.clock.now()), "virtual": sim.clock.is_virtual})
 
     @app.post("/_simulator/clock")
     def set_clock() -> Response:
-        body = _body()
+        body = json_body()
         mode = body.get("mode")
         if mode == "virtual":
             start = body.get("now")
@@ -210,11 +192,11 @@ def create_control_app(sim: Simulator) -> Flask:
         else:
             raise ControlError(400, "BadRequest", "'mode' must be 'virtual' or 'real'.")
         sim.store.commit()
-        return _json(200, {"now": iso(sim.clock.now()), "virtual": sim.clock.is_virtual})
+        return json_response(200, {"now": iso(sim.clock.now()), "virtual": sim.clock.is_virtual})
 
     @app.post("/_simulator/clock/advance")
     def advance_clock() -> Response:
-        body = _body()
+        body = json_body()
         try:
             delta = parse_duration(body.get("by", ""))
         except (ValueError, TypeError) as exc:
@@ -225,7 +207,7 @@ def create_control_app(sim: Simulator) -> Flask:
             raise ControlError(400, "BadRequest", f"'by': {exc}.") from None
         except ValueError as exc:
             raise ControlError(409, "Conflict", str(exc)) from None
-        return _json(200, {"now": iso(sim.clock.now()), "virtual": True, "cyclesRun": ran})
+        return json_response(200, {"now": iso(sim.clock.now()), "virtual": True, "cyclesRun": ran})
 
     from simulator.web.control_provisioning import register_provisioning_routes
 
@@ -239,7 +221,7 @@ def create_control_app(sim: Simulator) -> Flask:
 
     @app.post("/_simulator/provisioning/run")
     def run_provisioning() -> Response:
-        return _json(200, {"cyclesRun": sim.provisioning.run_due()})
+        return json_response(200, {"cyclesRun": sim.provisioning.run_due()})
 
     @app.get("/_simulator/provisioning/jobs")
     def provisioning_jobs() -> Response:
@@ -248,7 +230,7 @@ def create_control_app(sim: Simulator) -> Flask:
                 {"tenantId": j.tenant_id, "servicePrincipalId": j.sp_id, **sim.provisioning.job_json(j)}
                 for j in sim.provisioning.jobs.values()
             ]
-        return _json(200, {"value": jobs})
+        return json_response(200, {"value": jobs})
 
     @app.get("/_simulator/snapshot")
     def get_snapshot() -> Response:
@@ -256,12 +238,12 @@ def create_control_app(sim: Simulator) -> Flask:
 
     @app.put("/_simulator/snapshot")
     def put_snapshot() -> Response:
-        _load(_body())
-        return _json(200, {"tenants": len(sim.store.tenants)})
+        _load(json_body())
+        return json_response(200, {"tenants": len(sim.store.tenants)})
 
     @app.post("/_simulator/snapshot/save")
     def save_named() -> Response:
-        name = _snapshot_name(_body())
+        name = _snapshot_name(json_body())
         path = sim.data_dir / "snapshots" / f"{name}.json"
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         tmp = path.with_suffix(".tmp")
@@ -269,11 +251,11 @@ def create_control_app(sim: Simulator) -> Flask:
         with os.fdopen(fd, "w") as fh:
             fh.write(json.dumps(sim.store.snapshot(), sort_keys=True))
         tmp.replace(path)
-        return _json(200, {"name": name, "path": str(path)})
+        return json_response(200, {"name": name, "path": str(path)})
 
     @app.post("/_simulator/snapshot/load")
     def load_named() -> Response:
-        name = _snapshot_name(_body())
+        name = _snapshot_name(json_body())
         path = sim.data_dir / "snapshots" / f"{name}.json"
         if not path.exists():
             raise ControlError(404, "NotFound", f"No snapshot named '{name}' in {path.parent}.")
@@ -282,7 +264,7 @@ def create_control_app(sim: Simulator) -> Flask:
         except ValueError as exc:
             raise ControlError(400, "BadRequest", f"Snapshot file {path} is not JSON: {exc}") from None
         _load(doc)
-        return _json(200, {"name": name, "tenants": len(sim.store.tenants)})
+        return json_response(200, {"name": name, "tenants": len(sim.store.tenants)})
 
     def _load(doc: dict[str, Any]) -> None:
         try:
@@ -307,18 +289,18 @@ def create_control_app(sim: Simulator) -> Flask:
 
     @app.errorhandler(ControlError)
     def control_error(exc: ControlError) -> Response:
-        return _json(exc.status, {"error": {"code": exc.code, "message": exc.message}})
+        return json_response(exc.status, {"error": {"code": exc.code, "message": exc.message}})
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> Response:
-        return _json(
+        return json_response(
             exc.code or 400, {"error": {"code": exc.name.replace(" ", ""), "message": exc.description}}
         )
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception) -> Response:
         log.exception("unhandled error in control plane")
-        return _json(
+        return json_response(
             500,
             {
                 "error": {

@@ -13,7 +13,8 @@ from flask import Flask, Response, request
 
 from simulator.clouds import CLOUDS, Cloud
 from simulator.provisioning import cross_cloud_sync
-from simulator.web.control_provisioning import _enabled, _error, _json
+from simulator.web.control_error import json_response
+from simulator.web.control_provisioning import _enabled, _error
 
 if TYPE_CHECKING:
     from simulator.runtime import Simulator
@@ -43,4 +44,4 @@ def register_cross_cloud_sync_routes(app: Flask, sim: Simulator) -> None:
                 sim.store.commit()
             else:
                 shown = cross_cloud_sync.describe(tenant, source_cloud)
-        return _json(200, shown)
+        return json_response(200, shown)

@@ -1,10 +1,17 @@
-"""The error a control-plane route raises to answer with a JSON error body.
+"""What every control-plane route shares: its JSON answers, its one body reader, and the error it raises.
 
-It lives below ``control_app`` (which turns it into the response) so that the route modules the app
-registers can raise it without importing the app back.
+It lives below ``control_app`` (which turns ``ControlError`` into the response) so that the route modules
+the app registers can use it without importing the app back.
 """
 
 from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import Response, request
+
+from simulator.json_input import JsonInputError, load_json
 
 
 class ControlError(Exception):
@@ -13,3 +20,32 @@ class ControlError(Exception):
     def __init__(self, status: int, code: str, message: str) -> None:
         super().__init__(message)
         self.status, self.code, self.message = status, code, message
+
+
+def json_response(status: int, body: Any) -> Response:
+    """A control-plane answer."""
+    return Response(json.dumps(body, indent=1), status=status, content_type="application/json")
+
+
+def error_response(status: int, code: str, message: str) -> Response:
+    """A control-plane error answer, shaped like the ``ControlError`` handler's."""
+    return json_response(status, {"error": {"code": code, "message": message}})
+
+
+def json_body(*, required: bool = False) -> dict[str, Any]:
+    """The request's JSON object, read with the simulator's input limits (depth, size, lone surrogates).
+
+    An empty body is ``{}``, or a 400 when ``required``; anything else that is not a JSON object is a 400.
+    """
+    raw = request.get_data(cache=True)
+    if not raw.strip():
+        if required:
+            raise ControlError(400, "BadRequest", "The body must be a JSON object (it is empty).")
+        return {}
+    try:
+        doc = load_json(raw)
+    except JsonInputError as exc:
+        raise ControlError(400, "BadRequest", f"The body is not acceptable JSON: {exc}") from None
+    if not isinstance(doc, dict):
+        raise ControlError(400, "BadRequest", "The body must be a JSON object.")
+    return doc

@@ -6,17 +6,14 @@ off Graph: ``GET /_simulator/provisioning/configurations/{servicePrincipalId}/li
 
 from __future__ import annotations
 
-import json
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from flask import Flask, Response
 
+from simulator.web.control_error import json_response
+
 if TYPE_CHECKING:
     from simulator.runtime import Simulator
-
-
-def _json(status: int, body: Any) -> Response:
-    return Response(json.dumps(body, indent=1), status=status, content_type="application/json")
 
 
 def register_licence_warning_routes(app: Flask, sim: Simulator) -> None:
@@ -26,7 +23,7 @@ def register_licence_warning_routes(app: Flask, sim: Simulator) -> None:
         with sim.store.lock:
             known = any(t.service_principals.get(sid) is not None for t in sim.store.tenants.values())
         if not known:
-            return _json(
+            return json_response(
                 404,
                 {"error": {"code": "NotFound", "message": f"No service principal '{sp_id}' in any tenant."}},
             )
@@ -35,7 +32,7 @@ def register_licence_warning_routes(app: Flask, sim: Simulator) -> None:
             jobs = [j for j in service.jobs.values() if j.sp_id == sid]
             validated = service.validation_warnings.get(sid)
         warning = next((j.licence_warning for j in jobs if j.licence_warning), None) or validated
-        return _json(
+        return json_response(
             200,
             {
                 "servicePrincipalId": sid,

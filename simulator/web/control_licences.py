@@ -6,23 +6,15 @@ through Graph's ``assignLicense`` as on a real tenant.
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING, Any
 
-from flask import Flask, Response, request
+from flask import Flask, Response
 
 from simulator.directory import skus
+from simulator.web.control_error import ControlError, error_response, json_body, json_response
 
 if TYPE_CHECKING:
     from simulator.runtime import Simulator
-
-
-def _json(status: int, body: Any) -> Response:
-    return Response(json.dumps(body, indent=1), status=status, content_type="application/json")
-
-
-def _error(status: int, code: str, message: str) -> Response:
-    return _json(status, {"error": {"code": code, "message": message}})
 
 
 def register_licence_routes(app: Flask, sim: Simulator) -> None:
@@ -32,23 +24,27 @@ def register_licence_routes(app: Flask, sim: Simulator) -> None:
             sku = skus.sku(sku_name)
         except KeyError:
             known = ", ".join(["P1", "P2", "GOVERNANCE", "SUITE", *skus.CATALOGUE])
-            return _error(400, "BadRequest", f"Unknown licence '{sku_name}'; use one of {known} or a skuId.")
+            return error_response(
+                400, "BadRequest", f"Unknown licence '{sku_name}'; use one of {known} or a skuId."
+            )
         try:
-            body = json.loads(request.get_data() or b"{}")
-        except ValueError:
+            body: dict[str, Any] | None = json_body()
+        except ControlError:
             body = None
         units = body.get("units") if isinstance(body, dict) else None
         if not isinstance(units, int) or isinstance(units, bool) or not 0 <= units <= 10_000_000:
-            return _error(400, "BadRequest", 'The body must be {"units": N} with N from 0 to 10000000.')
+            return error_response(
+                400, "BadRequest", 'The body must be {"units": N} with N from 0 to 10000000.'
+            )
         with sim.store.lock:
             tenant = sim.store.tenant(tenant_id)
             if tenant is None:
-                return _error(404, "NotFound", f"No tenant '{tenant_id}'.")
+                return error_response(404, "NotFound", f"No tenant '{tenant_id}'.")
             if units:
                 tenant.subscribed_skus[sku.sku_id] = units
             else:
                 tenant.subscribed_skus.pop(sku.sku_id, None)
             sim.store.commit()
-        return _json(
+        return json_response(
             200, {"tenant": tenant.id, "skuId": sku.sku_id, "skuPartNumber": sku.part_number, "units": units}
         )

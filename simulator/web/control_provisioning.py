@@ -11,25 +11,19 @@ The two cross-cloud switches have no confirmed Graph representation (reference Â
 
 from __future__ import annotations
 
-import json
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from flask import Flask, Response, request
 
 from simulator.json_input import JsonInputError, load_json
+from simulator.web.control_error import error_response, json_response
 
 if TYPE_CHECKING:
     from simulator.runtime import Simulator
 
 
-def _json(status: int, body: Any) -> Response:
-    return Response(json.dumps(body, indent=1), status=status, content_type="application/json")
-
-
 def _error(status: int, message: str) -> Response:
-    return _json(
-        status, {"error": {"code": "BadRequest" if status == 400 else "NotFound", "message": message}}
-    )
+    return error_response(status, "BadRequest" if status == 400 else "NotFound", message)
 
 
 def _enabled() -> bool | None:
@@ -58,4 +52,4 @@ def register_provisioning_routes(app: Flask, sim: Simulator) -> None:
             tenant, sp = found
             crossing = sim.provisioning.is_cross_cloud(tenant, sp["id"])
         # inferred from the CompanyId secret's tenant: nothing to switch (no PUT)
-        return _json(200, {"servicePrincipalId": sp["id"], "crossCloud": crossing})
+        return json_response(200, {"servicePrincipalId": sp["id"], "crossCloud": crossing})

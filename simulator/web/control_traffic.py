@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING, Any
 
-from flask import Flask, Response, request
+from flask import Flask, Response
 
 from simulator.traffic import TrafficConfigError
-from simulator.web.control_error import ControlError
+from simulator.web.control_error import ControlError, json_body, json_response
 
 if TYPE_CHECKING:
     from simulator.runtime import Simulator
@@ -16,19 +15,9 @@ if TYPE_CHECKING:
 
 def register_traffic_routes(app: Flask, sim: Simulator) -> None:
     """``/_simulator/traffic``, ``/_simulator/traffic/stats``, ``/_simulator/chaos``, ``/_simulator/faults``."""
-    from simulator.json_input import JsonInputError, load_json
 
-    def body() -> Any:
-        raw = request.get_data(cache=True)
-        if not raw.strip():
-            raise ControlError(400, "BadRequest", "The body must be a JSON object (it is empty).")
-        try:
-            doc = load_json(raw)
-        except JsonInputError as exc:
-            raise ControlError(400, "BadRequest", f"The body is not acceptable JSON: {exc}") from None
-        if not isinstance(doc, dict):
-            raise ControlError(400, "BadRequest", "The body must be a JSON object.")
-        return doc
+    def body() -> dict[str, Any]:
+        return json_body(required=True)
 
     def install() -> None:
         # The router carries the hook only while there is something to do.
@@ -44,51 +33,47 @@ def register_traffic_routes(app: Flask, sim: Simulator) -> None:
 
     @app.get("/_simulator/traffic")
     def get_traffic() -> Response:
-        return _json(200, sim.traffic.describe())
+        return json_response(200, sim.traffic.describe())
 
     @app.put("/_simulator/traffic")
     def put_traffic() -> Response:
         apply(sim.set_traffic, body())
-        return _json(200, sim.traffic.describe())
+        return json_response(200, sim.traffic.describe())
 
     @app.get("/_simulator/traffic/stats")
     def get_stats() -> Response:
-        return _json(200, sim.traffic.stats())
+        return json_response(200, sim.traffic.stats())
 
     @app.post("/_simulator/traffic/stats/reset")
     def reset_stats() -> Response:
         sim.traffic.reset_stats()
-        return _json(200, sim.traffic.stats())
+        return json_response(200, sim.traffic.stats())
 
     @app.get("/_simulator/chaos")
     def get_chaos() -> Response:
-        return _json(200, sim.traffic.chaos())
+        return json_response(200, sim.traffic.chaos())
 
     @app.put("/_simulator/chaos")
     def put_chaos() -> Response:
-        return _json(200, apply(sim.traffic.set_chaos, body()))
+        return json_response(200, apply(sim.traffic.set_chaos, body()))
 
     @app.post("/_simulator/faults")
     def add_fault() -> Response:
-        return _json(201, apply(sim.traffic.add_fault, body()))
+        return json_response(201, apply(sim.traffic.add_fault, body()))
 
     @app.get("/_simulator/faults")
     def list_faults() -> Response:
-        return _json(200, {"value": sim.traffic.faults()})
+        return json_response(200, {"value": sim.traffic.faults()})
 
     @app.delete("/_simulator/faults")
     def clear_faults() -> Response:
         removed = sim.traffic.clear_faults()
         install()
-        return _json(200, {"removed": removed})
+        return json_response(200, {"removed": removed})
 
     @app.delete("/_simulator/faults/<fault_id>")
     def delete_fault(fault_id: str) -> Response:
         if not sim.traffic.remove_fault(fault_id):
             raise ControlError(404, "NotFound", f"No canned fault with id '{fault_id}'.")
         install()
-        return _json(200, {"removed": 1})
-
-
-def _json(status: int, doc: Any) -> Response:
-    return Response(json.dumps(doc, indent=1), status=status, content_type="application/json")
+        return json_response(200, {"removed": 1})

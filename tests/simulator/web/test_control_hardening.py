@@ -107,3 +107,24 @@ def test_a_catastrophic_fault_pattern_cannot_stall_the_server(sim: Any) -> None:
         assert graph("GET", "/users/aaaa").status_code == 503  # the fault still fires where it matches
     finally:
         _call(sim, "DELETE", "/faults")
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/tenants/{tenant}/subscribedSkus/GOVERNANCE",  # control_licences
+        "/tenants/{tenant}/cross-cloud-sync/commercial",  # control_cross_cloud_sync
+        "/traffic",  # control_traffic
+    ],
+)
+def test_every_control_route_module_reads_bodies_with_the_same_limits(sim: Any, path: str) -> None:
+    tenant = _tenant_ids(sim)[0]
+    deep = "[" * 5000 + "]" * 5000  # the nesting that made Python's json raise RecursionError
+    r = httpx.put(
+        f"{sim.control_url}/_simulator{path.format(tenant=tenant)}",
+        content=deep,
+        headers={"Content-Type": "application/json"},
+        timeout=60,
+    )
+    assert r.status_code == 400, r.text
+    assert r.json()["error"]["code"] == "BadRequest"
