@@ -629,6 +629,14 @@ class ProvisioningService:
         in_scope = [u for u in users if scope.is_internal_member(u)]
         return licences.licence_report(in_scope, requirement, catalogue, config.safety.licence_policy)
 
+    def licence_report_for(
+        self, tenant: Tenant, sp: dict[str, Any], creds: dict[str, str], job: JobRecord
+    ) -> tuple[licences.LicenceReport, JobConfig]:
+        """The licence check of a job's whole scope, read now through Graph as the service's identity
+        (what ``start`` and ``validateCredentials`` show an admin); also the job's configuration."""
+        config = self._job_config(tenant, sp, creds, job)
+        return self._licence_report(config, self._clients(config)[0]), config
+
     def _licence_warning(self, job: JobRecord) -> None:
         tenant = self.store.tenants[job.tenant_id]
         sp = self._sp(tenant, job.sp_id)
@@ -636,8 +644,7 @@ class ProvisioningService:
         if not creds or not creds.get("CompanyId"):
             return
         try:
-            config = self._job_config(tenant, sp, creds, job)
-            job.licence_warning = self._licence_report(config, self._clients(config)[0]).warning
+            job.licence_warning = self.licence_report_for(tenant, sp, creds, job)[0].warning
         except GraphError:
             return
 

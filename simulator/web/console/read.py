@@ -277,9 +277,7 @@ def unlicensed_users(sim: Simulator, tenant: Tenant, job: JobRecord) -> tuple[An
         creds = dict(service.secrets.get(job.sp_id) or {})
     if not creds.get("CompanyId"):
         raise NotFound("The configuration has no target tenant yet (no saved credentials).")
-    config = service._job_config(tenant, sp, creds, job)
-    report = service._licence_report(config, service._clients(config)[0])
-    return report, config
+    return service.licence_report_for(tenant, sp, creds, job)
 
 
 # -- logs -----------------------------------------------------------------------------------------
