@@ -16,10 +16,101 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("simulator", "syncengine")
+PACKAGES = ("ccsync", "simulator", "syncengine")
 
 #: Import cycles that exist today, each as the set of modules of its strongly connected component.
 KNOWN_CYCLES: list[frozenset[str]] = []
+
+#: The simulator's layers, lowest first (docs/architecture.md draws them). A module may import modules of
+#: its own package and of lower layers, never of its own layer's other packages or of a higher layer.
+#: The longest matching prefix decides a module's layer.
+LAYERS: dict[str, int] = {
+    # 0: facts and values every layer uses
+    "simulator": 0,  # the package itself (``__init__``)
+    "simulator.clouds": 0,
+    "simulator.clock": 0,
+    "simulator.json_input": 0,
+    "simulator.trust": 0,
+    "simulator.wire": 0,
+    # 1: the state
+    "simulator.directory": 1,
+    # 2: services over the state, independent of each other
+    "simulator.identity": 2,
+    "simulator.traffic": 2,
+    "simulator.provisioning": 2,
+    "simulator.world": 2,
+    "simulator.endpoints": 2,
+    # 3: the Graph router
+    "simulator.graph": 3,
+    # 4: one running simulator, composed
+    "simulator.runtime": 4,
+    "simulator.simulated_graph": 4,
+    # 5: adapters: HTTP, the test kit
+    "simulator.web": 5,
+    "simulator.testing": 5,
+    # 6: the composition root: the ``ccsync`` command, its demo, the entry points
+    "ccsync": 6,
+    # 7: ``python -m simulator``, an entry point of the command
+    "simulator.__main__": 7,
+    # the command's modules still in ``simulator/``; issue 13 moves them into ``ccsync/``
+    "simulator.cli": 6,
+    "simulator.cli_env": 6,
+    "simulator.demo": 6,
+    "simulator.endpoints_view": 6,
+}
+
+#: The only places of the simulator that may import the engine, and why (docs/architecture.md).
+ENGINE_USERS: dict[str, str] = {
+    "simulator.provisioning": "the simulated Entra service runs the engine's cycles",
+    "simulator.simulated_graph": "it implements the engine's seam, GraphBackend",
+    "simulator.clouds": "the cloud facts are one table, syncengine/clouds.py",
+    "simulator.testing": "the test kit configures a sync pair with the engine's setup code",
+    "ccsync": "the composition root",
+}
+
+#: Imports that run against the rules today (importer, imported); issue 13 empties this list.
+KNOWN_VIOLATIONS: set[tuple[str, str]] = {
+    ("simulator.cli", "simulator.cli_env"),
+    ("simulator.cli", "simulator.demo"),
+    ("simulator.cli", "simulator.endpoints_view"),
+    ("simulator.cli", "syncengine.cli"),
+    ("simulator.cli", "syncengine.cli_layout"),
+    ("simulator.cli", "syncengine.cli_service"),
+    ("simulator.demo", "syncengine.backend"),
+    ("simulator.demo", "syncengine.cli_layout"),
+    ("simulator.demo", "syncengine.client"),
+    ("simulator.demo", "syncengine.cycle"),
+    ("simulator.demo", "syncengine.http_backend"),
+    ("simulator.demo", "syncengine.mapping"),
+    ("simulator.demo", "syncengine.model"),
+    ("simulator.demo", "syncengine.setup"),
+    ("simulator.demo", "syncengine.state"),
+    ("simulator.directory.apps", "simulator.graph.errors"),
+    ("simulator.directory.groups", "simulator.graph.errors"),
+    ("simulator.directory.schema", "simulator.graph.errors"),
+    ("simulator.directory.users", "simulator.graph.errors"),
+    ("simulator.endpoints_view", "syncengine.cli_layout"),
+    ("simulator.identity.tokens", "simulator.graph.errors"),
+    ("simulator.provisioning.job_config", "simulator.graph.errors"),
+    ("simulator.provisioning.service", "simulator.graph.errors"),
+    ("simulator.provisioning.service", "simulator.graph.router"),
+    ("simulator.provisioning.simulated_graph", "simulator.graph.message"),
+    ("simulator.provisioning.simulated_graph", "simulator.graph.router"),
+    ("simulator.runtime", "simulator.web.control_app"),
+    ("simulator.runtime", "simulator.web.graph_app"),
+    ("simulator.runtime", "simulator.web.login_app"),
+    ("simulator.runtime", "simulator.web.server"),
+    ("simulator.traffic.chaos", "simulator.graph.errors"),
+    ("simulator.traffic.controller", "simulator.graph.errors"),
+    ("simulator.traffic.controller", "simulator.graph.message"),
+    ("simulator.web.console.browser", "simulator.testing"),
+    ("simulator.web.console.sample", "simulator.demo"),
+    ("simulator.web.console.sample", "syncengine.backend"),
+    ("simulator.web.console.sample", "syncengine.client"),
+    ("simulator.web.console.sample", "syncengine.http_backend"),
+    ("simulator.web.console.sample", "syncengine.setup"),
+    ("simulator.world.build", "simulator.provisioning.cross_cloud_sync"),
+}
 
 
 def _module_name(path: Path) -> str:
@@ -172,6 +263,54 @@ def test_no_import_cycle_between_modules() -> None:
     assert not problems, "\n".join(problems)
 
 
+def layer_of(module: str) -> tuple[str, int] | None:
+    """The longest ``LAYERS`` prefix of ``module`` and its layer, or None for the engine."""
+    if module == "simulator":
+        return module, LAYERS[module]
+    parts = module.split(".")
+    for end in range(len(parts), 1, -1):
+        prefix = ".".join(parts[:end])
+        if prefix in LAYERS:
+            return prefix, LAYERS[prefix]
+    return None
+
+
+def _allowed(importer: str, imported: str) -> bool:
+    if importer.startswith("syncengine"):
+        return not imported.startswith(("simulator", "ccsync"))
+    if imported.startswith("syncengine"):
+        return importer.startswith("ccsync") or any(
+            importer == user or importer.startswith(f"{user}.") for user in ENGINE_USERS
+        )
+    src, dst = layer_of(importer), layer_of(imported)
+    assert src is not None and dst is not None, f"{importer} or {imported} has no layer in LAYERS"
+    if src[0] == dst[0]:
+        return True
+    return dst[1] < src[1]
+
+
+def violations(graph: dict[str, set[str]]) -> set[tuple[str, str]]:
+    """The imports that run up a layer, across one layer, or into the engine from a place not allowed."""
+    return {(a, b) for a, targets in graph.items() for b in targets if not _allowed(a, b)}
+
+
+def test_imports_run_only_down_the_layers() -> None:
+    graph = import_graph()
+    found = violations(graph)
+    new = sorted(found - KNOWN_VIOLATIONS)
+    gone = sorted(KNOWN_VIOLATIONS - found)
+    problems = [
+        f"{a} imports {b}: {layer_of(a)} may not import {layer_of(b) or 'the engine'}" for a, b in new
+    ]
+    problems += [f"no longer imported (remove from KNOWN_VIOLATIONS): {a} -> {b}" for a, b in gone]
+    assert not problems, "\n".join(problems)
+
+
+def test_every_simulator_module_has_a_layer() -> None:
+    missing = [m for m in modules() if not m.startswith("syncengine") and layer_of(m) is None]
+    assert not missing, f"add these to LAYERS: {missing}"
+
+
 # -- the checker itself, on small trees -------------------------------------------------------------
 
 
@@ -192,6 +331,17 @@ def test_the_checker_sees_a_cycle_through_a_function_import_but_not_through_type
     assert strongly_connected({"simulator.a": {"simulator.b"}, "simulator.b": set()}) == []
 
 
-@pytest.mark.parametrize("package", PACKAGES)
+def test_the_layer_rules_refuse_an_import_up_across_or_into_the_engine() -> None:
+    assert _allowed("simulator.graph.router", "simulator.directory.store")
+    assert not _allowed("simulator.directory.users", "simulator.graph.errors")  # up
+    assert not _allowed("simulator.traffic.controller", "simulator.identity.tokens")  # across
+    assert _allowed("simulator.graph.router", "simulator.graph.errors")  # same package
+    assert not _allowed("simulator.web.console.sample", "syncengine.setup")  # engine, not allowed here
+    assert _allowed("simulator.provisioning.service", "syncengine.cycle")
+    assert not _allowed("syncengine.cycle", "simulator.clock")
+    assert _allowed("ccsync.cli", "syncengine.cli")
+
+
+@pytest.mark.parametrize("package", ("simulator", "syncengine"))
 def test_every_module_of_the_packages_is_read(package: str) -> None:
     assert any(name.startswith(f"{package}.") for name in modules()), f"no module found under {package}/"
