@@ -11,7 +11,7 @@ from simulator.clock import iso
 from simulator.directory.collection import Obj
 from simulator.directory.schema import APPLICATION_WRITABLE, SERVICE_PRINCIPAL_WRITABLE, check_properties
 from simulator.directory.tenant import AppCredential, Tenant
-from simulator.graph.errors import GraphError, bad_request, not_found
+from simulator.wire.errors import GraphError, bad_request, not_found
 
 #: The default app role every application has ("User" / msiam_access for gallery apps).
 DEFAULT_ACCESS_ROLE_ID = "00000000-0000-0000-0000-000000000000"

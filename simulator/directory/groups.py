@@ -11,7 +11,7 @@ from simulator.directory.collection import Obj
 from simulator.directory.schema import GROUP_READ_ONLY, GROUP_WRITABLE, check_properties
 from simulator.directory.tenant import Tenant
 from simulator.directory.users import security_identifier
-from simulator.graph.errors import bad_request, not_found
+from simulator.wire.errors import bad_request, not_found
 
 _MEMBER_TYPES_SECURITY = ("user", "group", "servicePrincipal")
 _DUPLICATE_MEMBER = (

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from simulator.graph.errors import bad_request
+from simulator.wire.errors import bad_request
 
 
 @dataclass(frozen=True)

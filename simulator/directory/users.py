@@ -14,7 +14,7 @@ from simulator.directory.collection import Obj
 from simulator.directory.record import UserRecord
 from simulator.directory.schema import SERVICE_USER_WRITABLE, USER_READ_ONLY, USER_WRITABLE, check_properties
 from simulator.directory.tenant import Tenant
-from simulator.graph.errors import GraphError, bad_request, not_found
+from simulator.wire.errors import GraphError, bad_request, not_found
 
 _NICKNAME_BAD = re.compile(r"[\s@()\\\[\]\";:<>,]")
 _UPN_LOCAL_OK = re.compile(r"^[A-Za-z0-9'.\-_!#^~+&$%*/=?`{|}]+$")

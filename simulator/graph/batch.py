@@ -26,9 +26,9 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from simulator.graph.errors import GraphError, bad_request, error_body
-from simulator.graph.message import GraphRequest, GraphResponse, Headers
 from simulator.graph.router import Context, GraphRouter
+from simulator.wire.errors import GraphError, bad_request, error_body
+from simulator.wire.message import GraphRequest, GraphResponse, Headers
 
 MAX_BATCH_REQUESTS = 20
 METHODS = frozenset({"GET", "POST", "PATCH", "PUT", "DELETE"})

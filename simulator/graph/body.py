@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from simulator.graph.errors import GraphError, bad_request
-from simulator.graph.message import GraphRequest
 from simulator.json_input import JsonInputError, load_json
+from simulator.wire.errors import GraphError, bad_request
+from simulator.wire.message import GraphRequest
 
 MAX_BODY_BYTES = 4 * 1024 * 1024
 

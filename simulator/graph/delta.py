@@ -13,10 +13,10 @@ from simulator.directory.collection import Collection, Obj
 from simulator.directory.tenant import Tenant
 from simulator.directory.users import derived
 from simulator.graph import odata
-from simulator.graph.errors import GraphError, bad_request, unsupported_query
 from simulator.graph.listing import decode_token, encode_token
-from simulator.graph.message import GraphResponse
 from simulator.graph.router import Context
+from simulator.wire.errors import GraphError, bad_request, unsupported_query
+from simulator.wire.message import GraphResponse
 
 #: Directory delta tokens live 7 days (reduced from 30 in 2020).
 TOKEN_LIFETIME_S = 7 * 86400

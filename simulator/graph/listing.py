@@ -13,9 +13,9 @@ from urllib.parse import quote
 
 from simulator.directory.collection import Collection, Obj
 from simulator.graph import odata
-from simulator.graph.errors import GraphError, bad_request
-from simulator.graph.message import GraphResponse
 from simulator.graph.router import Context
+from simulator.wire.errors import GraphError, bad_request
+from simulator.wire.message import GraphResponse
 
 DEFAULT_PAGE = 100
 _TOKEN_OPTIONS = ("skiptoken", "deltatoken")

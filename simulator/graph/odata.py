@@ -11,8 +11,6 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from simulator.graph.errors import bad_request, not_implemented, unsupported_query
-from simulator.graph.message import Headers
 from simulator.graph.odata_filter import Filter, compile_filter
 from simulator.graph.odata_resources import (
     APPLICATION_SPEC,
@@ -26,6 +24,8 @@ from simulator.graph.odata_resources import (
 )
 from simulator.graph.odata_search import Search, parse_search
 from simulator.graph.odata_specs import ADVANCED_QUERY_HINT, PropertyFilter, ResourceSpec
+from simulator.wire.errors import bad_request, not_implemented, unsupported_query
+from simulator.wire.message import Headers
 
 __all__ = [
     "APPLICATION_SPEC",

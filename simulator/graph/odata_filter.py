@@ -15,7 +15,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from simulator.directory.record import UserRecord
-from simulator.graph.errors import GraphError, bad_request, unsupported_query
 from simulator.graph.odata_specs import (
     ANY_TYPE,
     ResourceSpec,
@@ -39,6 +38,7 @@ from simulator.graph.odata_syntax import (
     Path,
     parse_filter,
 )
+from simulator.wire.errors import GraphError, bad_request, unsupported_query
 
 Predicate = Callable[[Any], bool]
 Getter = Callable[[Any], Any]

@@ -12,8 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from simulator.graph.errors import GraphError, bad_request
 from simulator.graph.odata_specs import ResourceSpec
+from simulator.wire.errors import GraphError, bad_request
 
 _SEPARATORS = str.maketrans({c: " " for c in string.punctuation + string.whitespace})
 

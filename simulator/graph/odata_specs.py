@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from types import MappingProxyType
 
-from simulator.graph.errors import GraphError, bad_request, unsupported_query
+from simulator.wire.errors import GraphError, bad_request, unsupported_query
 
 #: Operator tokens a PropertyFilter speaks of. ``not`` is any negation above the clause, ``null``
 #: an ``eq null`` / ``ne null`` test, ``count`` a ``/$count`` comparison on a collection.

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from simulator.graph.errors import GraphError, bad_request
+from simulator.wire.errors import GraphError, bad_request
 
 COMPARISON_OPERATORS = frozenset({"eq", "ne", "gt", "ge", "lt", "le"})
 #: OData operators Graph's directory does not evaluate; parsed only to refuse them clearly.

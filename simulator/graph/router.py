@@ -18,7 +18,8 @@ from simulator.clouds import Cloud
 from simulator.directory.store import Store
 from simulator.directory.tenant import Tenant
 from simulator.directory.users import purge_expired
-from simulator.graph.errors import (
+from simulator.traffic.costs import request_cost
+from simulator.wire.errors import (
     GraphError,
     error_body,
     forbidden,
@@ -26,8 +27,7 @@ from simulator.graph.errors import (
     not_implemented,
     unauthenticated,
 )
-from simulator.graph.message import GraphRequest, GraphResponse
-from simulator.traffic.costs import request_cost
+from simulator.wire.message import GraphRequest, GraphResponse
 
 log = logging.getLogger(__name__)
 

@@ -13,8 +13,8 @@ import jwt
 from simulator.clock import Clock
 from simulator.clouds import CLOUDS, Cloud
 from simulator.directory.tenant import AppCredential, Tenant
-from simulator.graph.errors import unauthenticated
 from simulator.identity.keys import SigningKeys, b64url
+from simulator.wire.errors import unauthenticated
 
 #: Lifetime of an access token; msal refreshes tokens with less than 5 minutes left, so keep it long.
 TOKEN_LIFETIME = 3599

@@ -8,8 +8,8 @@ from typing import Any
 
 from simulator.directory.store import Store
 from simulator.directory.tenant import Tenant
-from simulator.graph.errors import GraphError, bad_request
 from simulator.provisioning.schema import parse_schema
+from simulator.wire.errors import GraphError, bad_request
 from syncengine import preflight
 from syncengine.backend import Identity
 from syncengine.model import AnchorConfig, AnchorKind, JobConfig, LicencePolicy, SafetyConfig, ScopeConfig

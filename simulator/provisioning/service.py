@@ -21,12 +21,12 @@ from simulator.directory.apps import create_application, create_service_principa
 from simulator.directory.audit import record_provisioning_management
 from simulator.directory.store import Store
 from simulator.directory.tenant import Tenant
-from simulator.graph.errors import GraphError, bad_request, not_found
 from simulator.graph.router import GraphRouter
 from simulator.provisioning import audit_events, cross_cloud_sync
 from simulator.provisioning.job_config import SYNC_FABRIC, build_job_config, cross_cloud_pair
 from simulator.provisioning.schema import SchemaError, default_schema, merge_schema, parse_schema
 from simulator.provisioning.simulated_graph import SimulatedGraph
+from simulator.wire.errors import GraphError, bad_request, not_found
 from syncengine import licences, preflight, schema_rules, scope
 from syncengine.backend import Identity
 from syncengine.client import GraphClient

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from simulator.clouds import CLOUDS, Cloud
-from simulator.graph.message import GraphRequest, Headers
 from simulator.graph.router import GraphRouter
+from simulator.wire.message import GraphRequest, Headers
 from syncengine.backend import GraphBackend, GraphCall, GraphResult, Identity
 from syncengine.errors import TokenError, TransportError
 

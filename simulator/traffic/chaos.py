@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import Any
 
-from simulator.graph.errors import GraphError
 from simulator.traffic.errors import TrafficConfigError
+from simulator.wire.errors import GraphError
 
 METHODS = ("GET", "POST", "PATCH", "PUT", "DELETE")
 ANY = "*"

@@ -17,8 +17,6 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from simulator.clock import Clock
-from simulator.graph.errors import GraphError, error_body
-from simulator.graph.message import GraphRequest, GraphResponse
 from simulator.traffic.chaos import Chaos, ChaosSettings, injected_error, parse_chaos
 from simulator.traffic.costs import Cost, request_cost
 from simulator.traffic.errors import TrafficConfigError
@@ -38,6 +36,8 @@ from simulator.traffic.throttle import (
     Verdict,
     make_limits,
 )
+from simulator.wire.errors import GraphError, error_body
+from simulator.wire.message import GraphRequest, GraphResponse
 
 if TYPE_CHECKING:
     from simulator.clouds import Cloud

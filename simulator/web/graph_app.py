@@ -11,10 +11,10 @@ from werkzeug.exceptions import HTTPException
 
 from simulator.clouds import Cloud
 from simulator.graph.body import MAX_BODY_BYTES
-from simulator.graph.errors import GraphError, error_body
-from simulator.graph.message import GraphRequest, GraphResponse, Headers
 from simulator.graph.router import GraphRouter
 from simulator.web.server import DROP_CONNECTION
+from simulator.wire.errors import GraphError, error_body
+from simulator.wire.message import GraphRequest, GraphResponse, Headers
 
 log = logging.getLogger(__name__)
 _METHODS = ["GET", "POST", "PATCH", "PUT", "DELETE"]

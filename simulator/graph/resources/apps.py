@@ -9,10 +9,10 @@ from simulator.directory.collection import Obj
 from simulator.directory.schema import APPLICATION_WRITABLE, SERVICE_PRINCIPAL_WRITABLE, check_properties
 from simulator.graph import odata
 from simulator.graph import permissions as perm
-from simulator.graph.errors import not_found
 from simulator.graph.listing import list_collection, single
-from simulator.graph.message import GraphResponse
 from simulator.graph.router import Context, GraphRouter
+from simulator.wire.errors import not_found
+from simulator.wire.message import GraphResponse
 
 _ALT_KEY = re.compile(r"^\(appId='([^']+)'\)$", re.IGNORECASE)
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from simulator.graph.batch import HONOUR_SNAKE_DEPENDS_ON, parse_batch, run_batch
-from simulator.graph.message import GraphResponse
 from simulator.graph.router import Context, GraphRouter
+from simulator.wire.message import GraphResponse
 
 
 def register(router: GraphRouter, *, honour_snake_depends_on: bool = HONOUR_SNAKE_DEPENDS_ON) -> None:

@@ -6,10 +6,10 @@ from simulator.directory import groups as dir_groups
 from simulator.directory.collection import Obj
 from simulator.graph import auditing, delta, odata
 from simulator.graph import permissions as perm
-from simulator.graph.errors import bad_request, not_found
 from simulator.graph.listing import count_collection, list_collection, single
-from simulator.graph.message import GraphResponse
 from simulator.graph.router import Context, GraphRouter
+from simulator.wire.errors import bad_request, not_found
+from simulator.wire.message import GraphResponse
 
 
 def _group(ctx: Context, gid: str) -> Obj:

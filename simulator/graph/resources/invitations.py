@@ -13,9 +13,9 @@ from simulator.directory.audit import SYNC_FABRIC_APP_ID
 from simulator.directory.schema import check_other_string
 from simulator.graph import auditing
 from simulator.graph import permissions as perm
-from simulator.graph.errors import bad_request
-from simulator.graph.message import GraphResponse
 from simulator.graph.router import Context, GraphRouter
+from simulator.wire.errors import bad_request
+from simulator.wire.message import GraphResponse
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _ALLOWED = {

@@ -10,10 +10,10 @@ from simulator.directory import skus
 from simulator.directory.tenant import Tenant
 from simulator.graph import odata
 from simulator.graph import permissions as perm
-from simulator.graph.errors import not_found
 from simulator.graph.listing import list_collection, single
-from simulator.graph.message import GraphResponse
 from simulator.graph.router import Context, GraphRouter
+from simulator.wire.errors import not_found
+from simulator.wire.message import GraphResponse
 
 _COUNTRY = {"china": "CN"}
 

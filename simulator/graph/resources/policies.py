@@ -10,9 +10,9 @@ from simulator.directory import policies as dir_policies
 from simulator.directory.schema import check_other_string
 from simulator.graph import auditing
 from simulator.graph import permissions as perm
-from simulator.graph.errors import GraphError, bad_request
-from simulator.graph.message import GraphResponse
 from simulator.graph.router import Context, GraphRouter
+from simulator.wire.errors import GraphError, bad_request
+from simulator.wire.message import GraphResponse
 
 _BASE = "/policies/crossTenantAccessPolicy"
 _PARTNER_WRITABLE = {

@@ -10,10 +10,10 @@ from __future__ import annotations
 from typing import Any
 
 from simulator.graph import permissions as perm
-from simulator.graph.errors import not_found
-from simulator.graph.message import GraphResponse
 from simulator.graph.router import Context, GraphRouter
 from simulator.provisioning.service import TEMPLATE_ID, ProvisioningService
+from simulator.wire.errors import not_found
+from simulator.wire.message import GraphResponse
 
 _SYNC_READ = (
     "Synchronization.Read.All",

@@ -7,8 +7,8 @@ from simulator.directory import users as dir_users
 from simulator.graph import auditing, delta, odata
 from simulator.graph import permissions as perm
 from simulator.graph.listing import count_collection, list_collection, render, single
-from simulator.graph.message import GraphResponse
 from simulator.graph.router import Context, GraphRouter
+from simulator.wire.message import GraphResponse
 
 
 def list_users(ctx: Context) -> GraphResponse:

@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 from simulator.clouds import CLOUDS, Cloud
 from simulator.directory.audit import ACCOUNT_PROVISIONING, LogKind, parse_time
-from simulator.graph.errors import GraphError
 from simulator.provisioning.job_config import LICENCE_POLICY_SETTING, SYNC_FABRIC
+from simulator.wire.errors import GraphError
 
 if TYPE_CHECKING:
     from simulator.directory.tenant import Tenant

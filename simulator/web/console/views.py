@@ -10,9 +10,9 @@ from typing import TYPE_CHECKING, Any
 from flask import Blueprint, Response, g, redirect, render_template, request, url_for
 
 from simulator.clock import iso, parse_duration
-from simulator.graph.errors import GraphError
 from simulator.web.console import read
 from simulator.web.locality import CSRF_COOKIE, CSRF_FIELD, CsrfTokens
+from simulator.wire.errors import GraphError
 
 if TYPE_CHECKING:
     from simulator.runtime import Simulator

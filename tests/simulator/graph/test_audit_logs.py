@@ -18,8 +18,8 @@ from simulator.directory.audit import (
     graph_time,
     record_provisioning_management,
 )
-from simulator.graph.message import GraphRequest, GraphResponse, Headers
 from simulator.identity.tokens import Caller
+from simulator.wire.message import GraphRequest, GraphResponse, Headers
 from simulator.world.spec import ADMIN_PERMISSIONS
 from tests.conftest import GraphHttp, app_of, assert_graph_error, control_tenant
 from tests.simulator.graph.directory_client import new_group_body, new_user_body

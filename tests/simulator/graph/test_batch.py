@@ -15,10 +15,10 @@ import pytest
 from simulator.clouds import Cloud
 from simulator.directory.store import Store
 from simulator.graph import batch
-from simulator.graph.message import GraphRequest, GraphResponse, Headers
 from simulator.graph.resources import batch as batch_resource
 from simulator.graph.resources import users as users_resource
 from simulator.graph.router import GraphRouter, Route
+from simulator.wire.message import GraphRequest, GraphResponse, Headers
 from simulator.world import seed_tenant
 from tests.conftest import GraphHttp, app_of, assert_graph_error, reader_of
 

@@ -6,8 +6,6 @@ from typing import Any
 
 import pytest
 
-from simulator.graph.errors import GraphError
-from simulator.graph.message import Headers
 from simulator.graph.odata import (
     APPLICATION_SPEC,
     DIRECTORY_OBJECT_SPEC,
@@ -24,6 +22,8 @@ from simulator.graph.odata import (
     sort_key,
     sort_objects,
 )
+from simulator.wire.errors import GraphError
+from simulator.wire.message import Headers
 
 EVENTUAL = {"ConsistencyLevel": "eventual"}
 P2 = "84a661c4-e949-4bd2-a560-ed7766fcaf2b"

@@ -15,7 +15,6 @@ import pytest
 from simulator.clock import Clock
 from simulator.clouds import CLOUDS, Authority, Cloud
 from simulator.directory.tenant import AppCredential, Tenant
-from simulator.graph.errors import GraphError
 from simulator.identity import tokens as tokens_module
 from simulator.identity.keys import SigningKeys
 from simulator.identity.tokens import (
@@ -25,6 +24,7 @@ from simulator.identity.tokens import (
     resource_of_scope,
     validate_graph_token,
 )
+from simulator.wire.errors import GraphError
 
 if TYPE_CHECKING:
     from conftest import LoginWorld

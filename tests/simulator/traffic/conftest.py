@@ -12,11 +12,11 @@ import pytest
 from simulator.clock import Clock
 from simulator.clouds import Cloud
 from simulator.directory.store import Store
-from simulator.graph.message import GraphRequest, GraphResponse, Headers
 from simulator.graph.resources import register_all
 from simulator.graph.router import GraphRouter
 from simulator.identity.tokens import Caller
 from simulator.traffic import TrafficController, make_traffic
+from simulator.wire.message import GraphRequest, GraphResponse, Headers
 from simulator.world import seed_tenant
 from simulator.world.spec import ADMIN_PERMISSIONS
 

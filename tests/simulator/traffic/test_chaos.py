@@ -9,8 +9,8 @@ import time
 import pytest
 
 from simulator.clouds import Cloud
-from simulator.graph.message import GraphRequest
 from simulator.traffic import TrafficConfigError
+from simulator.wire.message import GraphRequest
 from tests.simulator.traffic.conftest import Harness
 
 MISSING = "00000000-0000-0000-0000-000000000000"

@@ -9,9 +9,9 @@ from dataclasses import replace
 import pytest
 
 from simulator.clouds import Cloud
-from simulator.graph.message import GraphRequest, GraphResponse
 from simulator.traffic import Limits, TrafficConfigError, make_limits
 from simulator.traffic.throttle import Budget
+from simulator.wire.message import GraphRequest, GraphResponse
 from tests.simulator.traffic.conftest import Harness
 
 MISSING = "00000000-0000-0000-0000-000000000000"
