@@ -12,20 +12,22 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-CLOUDS = ("commercial", "gcch", "dod", "china")
+from syncengine.clouds import Cloud
 
 
 @dataclass(frozen=True)
 class Identity:
-    """Who calls: an app (client id) signed in to a tenant of a cloud."""
+    """Who calls: an app (client id) signed in to a tenant of a cloud (a ``Cloud`` or its name)."""
 
-    cloud: str
+    cloud: Cloud
     tenant_id: str
     client_id: str
 
     def __post_init__(self) -> None:
-        if self.cloud not in CLOUDS:
-            raise ValueError(f"unknown cloud {self.cloud!r}; use one of {', '.join(CLOUDS)}")
+        try:
+            object.__setattr__(self, "cloud", Cloud(self.cloud))
+        except ValueError:
+            raise ValueError(f"unknown cloud {self.cloud!r}; use one of {', '.join(Cloud)}") from None
 
 
 @dataclass(frozen=True)

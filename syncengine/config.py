@@ -50,7 +50,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from syncengine.backend import CLOUDS, Identity
+from syncengine.backend import Identity
+from syncengine.clouds import CLOUDS
 from syncengine.model import (
     AnchorConfig,
     AnchorKind,

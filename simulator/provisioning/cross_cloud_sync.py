@@ -79,7 +79,7 @@ def check(
         if not target.cross_cloud_sync.get(_instance(source_cloud)):
             set_enabled(target, source_cloud, True)  # the default: its service principal, made on first use
         return None
-    label = preflight.CLOUD_LABELS.get(source_cloud, source_cloud)
+    label = CLOUDS[Cloud(source_cloud)].label
     return preflight.PreflightFailure(
         preflight.TOKEN_EXPIRED,
         preflight.TOKEN_EXPIRED_MESSAGE,
