@@ -4,8 +4,8 @@ A cycle first plans every change (nothing written), checks the plan against the 
 threshold, then exports. ``dry_run`` stops after the plan. Shadows are committed object by object
 and the watermark only at the end, so a killed engine resumes without loss or duplicates.
 
-This module orchestrates and decides; finding a user's target counterpart is ``matching``'s,
-writing a decided change to the target is ``export``'s.
+This module orchestrates: what to do with one user is ``decide``'s, finding a user's target
+counterpart is ``matching``'s, writing a decided change to the target is ``export``'s.
 """
 
 from __future__ import annotations
@@ -25,38 +25,13 @@ from syncengine import licences, mapping, preflight, scope
 from syncengine.backend import GraphCall
 from syncengine.client import RETRYABLE, GraphClient
 from syncengine.clock import Clock
+from syncengine.decide import Decider, Situation
 from syncengine.errors import GraphApiError, NotFoundError, TokenError, TransportError
-from syncengine.export import (
-    CREATE,
-    DELETE,
-    DISABLE,
-    FAIL,
-    INVITE_REDIRECT,
-    RESTORE,
-    SKIP,
-    UPDATE,
-    Exporter,
-    Planned,
-)
+from syncengine.export import Exporter, PlanKind, Planned
 from syncengine.logs import CycleReport, LogContext, provisioning_record
 from syncengine.matching import TargetMatcher
-from syncengine.model import Action, AnchorKind, ApplyOn, JobConfig, ObjectOutcome, Status, Step, StepType
-from syncengine.state import EngineState, Shadow
-
-__all__ = [
-    "CREATE",
-    "DELETE",
-    "DISABLE",
-    "EXPORT_BATCH",
-    "FAIL",
-    "INVITE_REDIRECT",
-    "RESTORE",
-    "SKIP",
-    "UPDATE",
-    "Cycle",
-    "CycleResult",
-    "Planned",
-]
+from syncengine.model import Action, AnchorKind, ApplyOn, JobConfig, Status, Step, StepType
+from syncengine.state import EngineState
 
 log = logging.getLogger(__name__)
 
@@ -117,6 +92,7 @@ class Cycle:
         #: target id → the target user's current values, read for the users of the page being planned
         self._target_now: dict[str, dict[str, Any]] = {}
         self._matcher = TargetMatcher(job, target)
+        self._decider = Decider(job, self.compiled, self._matcher)
         self._exporter = Exporter(job, target, state, clock)
 
     # -- the cycle ---------------------------------------------------------------------------
@@ -156,9 +132,14 @@ class Cycle:
                 self._target_now = self._read_targets(page)
                 self._matcher.prefetch(self._unlinked_anchors(page))
                 plans = [self._plan_one(u, report) for u in page]
-                deferred += [p for p in plans if p.kind in (DELETE, DISABLE)]
+                deferred += [p for p in plans if p.kind in (PlanKind.DELETE, PlanKind.DISABLE)]
                 self._emit(
-                    [p for p in plans if p.kind not in (DELETE, DISABLE)], ctx, report, records, plan, dry_run
+                    [p for p in plans if p.kind not in (PlanKind.DELETE, PlanKind.DISABLE)],
+                    ctx,
+                    report,
+                    records,
+                    plan,
+                    dry_run,
                 )
             held = self._hold_deletes(deferred, force_deletes, dry_run)
             if held:
@@ -357,7 +338,7 @@ class Cycle:
         self._matcher.prepare(initial=report.kind == "initial")
 
     def _unlinked_anchors(self, users: list[dict[str, Any]]) -> list[str]:
-        """The anchors ``_decide`` will look up for ``users``: in scope, neither linked nor restorable."""
+        """The anchors ``Decider.decide`` will look up for ``users``: in scope, neither linked nor restorable."""
         anchors: list[str] = []
         if not self._matcher.prefetches:
             return anchors
@@ -375,9 +356,12 @@ class Cycle:
         return anchors
 
     def _plan_one(self, u: dict[str, Any], report: CycleReport) -> Planned:
+        shadow = self.state.shadow(u["id"])
+        linked = shadow is not None and shadow.phase == "linked"
+        target_now = self._target_now.get(shadow.target_id or "") if linked and shadow else None
         if "@removed" in u:
             self._scope_seen[u["id"]] = None
-            return self._decide(u, None, False, self._requirement)
+            return self._decider.decide(Situation(u, shadow, None, False, self._requirement, target_now))
         d = scope.decide(u, scope=self.job.scope, assigned=u["id"] in self._assigned)
         unlicensed = False
         if d.in_scope:
@@ -386,7 +370,7 @@ class Cycle:
             unlicensed = self._enforce and not licensed
         else:
             self._scope_seen[u["id"]] = None
-        return self._decide(u, d, unlicensed, self._requirement)
+        return self._decider.decide(Situation(u, shadow, d, unlicensed, self._requirement, target_now))
 
     def _end_plan(self, report: CycleReport, *, record: bool = False) -> None:
         """Count this cycle's in-scope users and word the licence warning over the whole scope.
@@ -434,213 +418,17 @@ class Cycle:
             records.extend(batch)
             kept.extend(plans)
 
-    def _decide(
-        self,
-        u: dict[str, Any],
-        d: Any,
-        unlicensed: bool,
-        requirement: Any,
-    ) -> Planned:
-        sid = u["id"]
-        shadow = self.state.shadow(sid)
-        name = u.get("displayName") or sid
-        out = ObjectOutcome(sid, name, u.get("userPrincipalName"), Action.OTHER, Status.SKIPPED)
-        out.steps.append(
-            Step(
-                "EntryImport",
-                StepType.IMPORT,
-                Status.SUCCESS,
-                f"Retrieved User '{u.get('userPrincipalName', sid)}' from Azure Active Directory",
-                _import_details(u),
-            )
-        )
-        linked = shadow is not None and shadow.phase == "linked"
-        if "@removed" in u:
-            return (
-                self._deprovision(u, out, shadow, "deleted in the source")
-                if linked
-                else self._skip(
-                    u,
-                    out,
-                    shadow,
-                    "EntrySynchronizationSkipped",
-                    "The User was deleted in the source and was never provisioned.",
-                )
-            )
-        out.steps.append(
-            Step(
-                "EntrySynchronizationScoping",
-                StepType.SCOPING,
-                Status.SUCCESS if d.in_scope else Status.SKIPPED,
-                d.description,
-                d.details,
-            )
-        )
-        if not d.in_scope:
-            if linked and not shadow.disabled:
-                return self._deprovision(u, out, shadow, "left the scope")
-            return self._skip(u, out, shadow, d.skip_reason or "NotEffectivelyEntitled", d.description)
-        if unlicensed:
-            code, reason = licences.skip_reason(requirement)
-            return self._skip(u, out, shadow, code, reason)
-        mapped_create = mapping.map_user(u, self.compiled, creating=True, context=self._matcher.map_context())
-        anchor = self._matcher.anchor(u, mapped_create)
-        target = None
-        if linked:
-            target = {"id": shadow.target_id}
-        elif shadow is not None and shadow.phase == "deprovisioned" and shadow.target_id:
-            if not u.get("accountEnabled", True):
-                return self._skip(
-                    u,
-                    out,
-                    shadow,
-                    "NotActive",
-                    "The user is disabled in the source and is not provisioned while disabled.",
-                )
-            return self._planned(RESTORE, u, out, shadow, shadow.target_id, anchor, mapped_create)
-        else:
-            matches = self._matcher.find(anchor)
-            if len(matches) > 1:
-                out.steps.append(
-                    Step(
-                        "EntrySynchronizationError",
-                        StepType.MATCHING,
-                        Status.FAILURE,
-                        f"More than one User in Azure Active Directory (target tenant) matched '{anchor}'.",
-                    )
-                )
-                return self._fail(
-                    u,
-                    out,
-                    shadow,
-                    "DuplicateTargetEntries",
-                    "More than one entry in the target matched the source entry's anchor; the engine never guesses.",
-                )
-            if matches:
-                target = matches[0]
-        if target is None:
-            if not u.get("accountEnabled", True):
-                return self._skip(
-                    u,
-                    out,
-                    shadow,
-                    "NotActive",
-                    "The user is disabled in the source; a disabled user is not provisioned.",
-                )
-            out.steps.append(
-                Step(
-                    "EntrySynchronizationAdd",
-                    StepType.MATCHING,
-                    Status.SUCCESS,
-                    f"User '{u.get('userPrincipalName')}' will be created in Azure Active Directory (target tenant) (User is active and assigned in Azure Active Directory, but no matching User was found in Azure Active Directory (target tenant))",
-                )
-            )
-            return self._planned(CREATE, u, out, shadow, None, anchor, mapped_create)
-        mapped = mapping.map_user(u, self.compiled, creating=False, context=self._matcher.map_context())
-        if linked:
-            # the target as it is now (a target admin's rename or block is corrected); what was last
-            # exported only when the target could not be read (a deleted target user fails its update)
-            now = self._target_now.get(shadow.target_id or "")
-            current = {k: now.get(k) for k in mapped.attributes} if now is not None else shadow.exported
-        else:
-            current = {k: target.get(k) for k in mapped.attributes}
-        changes = mapping.diff(mapped.attributes, current)
-        p = self._planned(UPDATE, u, out, shadow, target["id"], anchor, mapped)
-        p.changes = changes
-        out.steps.append(
-            Step(
-                "EntrySynchronizationUpdate",
-                StepType.MATCHING,
-                Status.SUCCESS,
-                f"User '{u.get('userPrincipalName')}' matched User '{target['id']}' in Azure Active Directory (target tenant)",
-            )
-        )
-        if not changes and linked:
-            out.skip_reason = "RedundantExport"
-            out.steps.append(
-                Step(
-                    "EntrySynchronizationSkip",
-                    StepType.EXPORT,
-                    Status.SKIPPED,
-                    "The state of the user in both the source and target systems already match. No change was exported.",
-                    {"SkipReason": "RedundantExport"},
-                )
-            )
-            p.kind = SKIP
-            out.action = Action.OTHER
-            return p
-        if changes.get("accountEnabled", (None, None))[1] is False:
-            p.kind = DISABLE
-            out.action = Action.DISABLE
-        return p
-
-    def _planned(
-        self,
-        kind: str,
-        u: dict,
-        out: ObjectOutcome,
-        shadow: Shadow | None,
-        target_id: str | None,
-        anchor: str,
-        mapped: Any,
-    ) -> Planned:
-        out.action = {CREATE: Action.CREATE, RESTORE: Action.CREATE, UPDATE: Action.UPDATE}.get(
-            kind, Action.OTHER
-        )
-        return Planned(kind, u, out, shadow, target_id, anchor, mapped.anchor, dict(mapped.attributes))
-
-    def _skip(
-        self, u: dict, out: ObjectOutcome, shadow: Shadow | None, reason: str, description: str
-    ) -> Planned:
-        out.skip_reason = reason
-        out.steps.append(
-            Step(
-                "EntrySynchronizationSkip",
-                StepType.PROCESSING,
-                Status.SKIPPED,
-                description,
-                {"SkipReason": reason},
-            )
-        )
-        return Planned(SKIP, u, out, shadow)
-
-    def _fail(self, u: dict, out: ObjectOutcome, shadow: Shadow | None, code: str, reason: str) -> Planned:
-        out.status = Status.FAILURE
-        out.error_code, out.error_reason = code, reason
-        return Planned(FAIL, u, out, shadow)
-
-    def _deprovision(self, u: dict, out: ObjectOutcome, shadow: Shadow, why: str) -> Planned:
-        if not self.job.safety.delete_action:
-            return self._skip(
-                u,
-                out,
-                shadow,
-                "DeleteActionDisabled",
-                f"The User {why}, but the Delete target object action is disabled.",
-            )
-        out.action = Action.DELETE
-        out.target_id = shadow.target_id
-        out.steps.append(
-            Step(
-                "EntrySynchronizationDelete",
-                StepType.MATCHING,
-                Status.SUCCESS,
-                f"The User {why}; it will be soft-deleted in Azure Active Directory (target tenant).",
-            )
-        )
-        return Planned(DELETE, u, out, shadow, shadow.target_id)
-
     def _hold_deletes(self, plan: list[Planned], force: bool, dry_run: bool = False) -> int:
         """Accidental-deletion prevention: hold every delete and disable of a cycle that exceeds the threshold.
 
         A dry run only plans the hold: staging a held user would make the next real cycle re-import it.
         """
         threshold = self.job.safety.deletion_threshold
-        risky = [p for p in plan if p.kind in (DELETE, DISABLE)]
+        risky = [p for p in plan if p.kind in (PlanKind.DELETE, PlanKind.DISABLE)]
         if threshold is None or force or len(risky) <= threshold:  # exactly the threshold passes
             return 0
         for p in risky:
-            p.kind = SKIP
+            p.kind = PlanKind.SKIP
             p.outcome.action = Action.STAGED_DELETE
             p.outcome.status = Status.SKIPPED
             p.outcome.skip_reason = "TooManyDeletes"
@@ -698,10 +486,3 @@ def _gc_paused() -> Iterator[None]:
     finally:
         if was:
             gc.enable()
-
-
-def _import_details(u: dict[str, Any]) -> dict[str, str]:
-    keys = ("accountEnabled", "department", "displayName", "mailNickname", "userPrincipalName", "netId")
-    details = {k: str(u.get(k)) for k in keys if u.get(k) is not None}
-    details["objectId"] = u["id"]
-    return details
