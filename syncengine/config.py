@@ -52,6 +52,7 @@ from typing import Any
 
 from syncengine.backend import Identity
 from syncengine.clouds import CLOUDS
+from syncengine.errors import SyncEngineError
 from syncengine.model import (
     AnchorConfig,
     AnchorKind,
@@ -68,7 +69,7 @@ from syncengine.model import (
 )
 
 
-class ConfigError(ValueError):
+class ConfigError(SyncEngineError, ValueError):
     """A job file that cannot be used; the message names the file, the key and the fix."""
 
 

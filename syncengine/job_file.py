@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from syncengine.clouds import CLOUDS, is_same_cloud
+from syncengine.errors import SyncEngineError
 
 #: The permission that marks the app able to run a job in the simulator's seeded tenants.
 ENGINE_PERMISSION = "User.ReadWrite.All"
@@ -34,7 +35,7 @@ class Side:
     app_name: str = ""
 
 
-class JobFileError(ValueError):
+class JobFileError(SyncEngineError, ValueError):
     """The job file cannot be written as asked; the message says what to change."""
 
 

@@ -24,6 +24,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from syncengine.errors import SyncEngineError
 from syncengine.expressions import IGNORE_FLOW, EvalContext, ExpressionError
 from syncengine.expressions import compile as compile_expression
 from syncengine.expressions.values import resolve_attribute
@@ -110,7 +111,7 @@ COMMON_EXTRA_MAPPINGS: tuple[AttributeMapping, ...] = (
 )
 
 
-class MappingError(Exception):
+class MappingError(SyncEngineError):
     """A mapping the engine refuses (``code`` as the service reports it) or one that failed on a user."""
 
     def __init__(self, code: str, message: str) -> None:

@@ -32,6 +32,7 @@ from syncengine.errors import (
     GraphApiError,
     NotFoundError,
     PermissionDeniedError,
+    SyncEngineError,
     TokenError,
 )
 from syncengine.model import JobConfig
@@ -95,7 +96,7 @@ class PreflightFailure:
     fix: str
 
 
-class PreflightError(Exception):
+class PreflightError(SyncEngineError):
     """A job may not run: its preflight found unmet prerequisites (``failures``, in check order)."""
 
     def __init__(self, failures: list[PreflightFailure] | tuple[PreflightFailure, ...]) -> None:

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from syncengine.client import GraphClient
-from syncengine.errors import NotFoundError
+from syncengine.errors import NotFoundError, SyncEngineError
 from syncengine.expressions.dotnet_regex import to_python_pattern
 from syncengine.expressions.values import resolve_attribute
 from syncengine.model import FilterClause, FilterGroup, FilterOperator, ScopeConfig
@@ -114,7 +114,7 @@ _NAMED_UNSUPPORTED = {
 _EXTERNAL_ISSUERS = frozenset({"externalazuread", "microsoftaccount", "mail"})
 
 
-class ScopeConfigError(ValueError):
+class ScopeConfigError(SyncEngineError, ValueError):
     """A scoping filter the service would refuse: the message names the group, the clause and why."""
 
 
