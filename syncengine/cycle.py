@@ -4,16 +4,15 @@ A cycle first plans every change (nothing written), checks the plan against the 
 threshold, then exports. ``dry_run`` stops after the plan. Shadows are committed object by object
 and the watermark only at the end, so a killed engine resumes without loss or duplicates.
 
-This module orchestrates: what to do with one user is ``decide``'s, finding a user's target
-counterpart is ``matching``'s, writing a decided change to the target is ``export``'s.
+This module orchestrates: reading the users is ``importer``'s, what to do with one user is
+``decide``'s, finding a user's target counterpart is ``matching``'s, writing a decided change to the
+target is ``export``'s.
 """
 
 from __future__ import annotations
 
 import contextlib
 import gc
-import itertools
-import logging
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -22,23 +21,19 @@ from datetime import datetime
 from typing import Any
 
 from syncengine import licences, mapping, preflight, scope
-from syncengine.backend import GraphCall
-from syncengine.client import RETRYABLE, GraphClient
+from syncengine.client import GraphClient
 from syncengine.clock import Clock
 from syncengine.decide import Decider, Situation
 from syncengine.errors import GraphApiError, NotFoundError, TokenError, TransportError
 from syncengine.export import Exporter, PlanKind, Planned
+from syncengine.importer import Importer
 from syncengine.logs import CycleReport, LogContext, provisioning_record
 from syncengine.matching import TargetMatcher
-from syncengine.model import Action, AnchorKind, ApplyOn, JobConfig, Status, Step, StepType
+from syncengine.model import Action, JobConfig, Status, Step, StepType
 from syncengine.state import EngineState
-
-log = logging.getLogger(__name__)
 
 #: Objects exported per state commit.
 EXPORT_BATCH = 250
-#: Users per page of an initial import by assignment (as many as a delta page).
-IMPORT_PAGE = 999
 
 
 @dataclass
@@ -82,16 +77,10 @@ class Cycle:
         #: keep every record and plan in the CycleResult (off for tenants of millions: they stream to state)
         self.keep_records = keep_records
         self.compiled = mapping.compile_mappings(job.mappings)
-        #: the target attributes a source-side change rewrites (every mapping but the create-only ones)
-        self._target_select = ",".join(
-            sorted(
-                {"id"}
-                | {e.target for e in self.compiled.attributes if e.mapping.apply is not ApplyOn.CREATE_ONLY}
-            )
-        )
         #: target id → the target user's current values, read for the users of the page being planned
         self._target_now: dict[str, dict[str, Any]] = {}
         self._matcher = TargetMatcher(job, target)
+        self._importer = Importer(job, source, target, state, self.compiled)
         self._decider = Decider(job, self.compiled, self._matcher)
         self._exporter = Exporter(job, target, state, clock)
 
@@ -123,13 +112,13 @@ class Cycle:
                 report.state = "Failed"
                 report.failure = {"code": f.code, "message": f.message, "side": f.side}
                 return self._finish(report, records, plan, began, wall, dry_run)
-            self._assigned = self._assignments()
+            self._assigned = self._importer.assignments()
             self._begin_plan(report)
             deferred: list[Planned] = []
             delta_link = ""
-            for page, link in self._pages(report):
+            for page, link in self._importer.pages(report, self._assigned, self._full_import):
                 delta_link = link
-                self._target_now = self._read_targets(page)
+                self._target_now = self._importer.read_targets(page)
                 self._matcher.prefetch(self._unlinked_anchors(page))
                 plans = [self._plan_one(u, report) for u in page]
                 deferred += [p for p in plans if p.kind in (PlanKind.DELETE, PlanKind.DISABLE)]
@@ -186,16 +175,6 @@ class Cycle:
     def _preflight(self) -> list[preflight.PreflightFailure]:
         return preflight.run_preflight(self.job, self.source, self.target)
 
-    def _select(self) -> list[str]:
-        """The source attributes a job imports."""
-        select = set(mapping.source_attributes(self.job.mappings, filter_groups=self.job.scope.filter_groups))
-        select.add("assignedLicenses")
-        if self.job.anchor.kind is AnchorKind.ALTERNATIVE_SECURITY_ID:
-            select.add("netId")  # service-internal: the real v1.0 Graph has no netId
-        else:
-            select.discard("netId")
-        return sorted(select)
-
     def run_one(self, source_id: str) -> CycleResult:
         """Provision on demand: one source user through the whole pipeline now; the watermark is untouched."""
         began = self.clock.now()
@@ -217,12 +196,12 @@ class Cycle:
             }
             return self._finish(report, [], [], began, wall, True)
         try:
-            user = self.source.get(f"/users/{source_id}", {"$select": ",".join(self._select())})
+            user = self.source.get(f"/users/{source_id}", {"$select": ",".join(self._importer.select())})
         except NotFoundError:
             user = {"id": source_id, "@removed": {"reason": "deleted"}}
-        self._assigned = self._assignments()
+        self._assigned = self._importer.assignments()
         self._begin_plan(report)
-        self._target_now = self._read_targets([user])
+        self._target_now = self._importer.read_targets([user])
         plan = [self._plan_one(user, report)]
         self._end_plan(report)
         records = []
@@ -238,96 +217,9 @@ class Cycle:
             report.state = "EntryLevelErrors"
         return self._finish(report, records, plan, began, wall, True)
 
-    def _pages(self, report: CycleReport) -> Iterator[tuple[list[dict[str, Any]], str]]:
-        """Source users changed since the watermark (all of them on an initial cycle), page by page,
-        then the users whose assignment changed, escrows and held deletes; with the round's delta link."""
-        select = ",".join(self._select())
-        pages = None
-        if self.state.watermark:
-            pages = self.source.delta_pages(self.state.watermark, page_size=999)
-            try:
-                first = next(pages)
-            except GraphApiError as exc:
-                if exc.status in (400, 410) and exc.code in ("syncStateNotFound", "resyncRequired"):
-                    log.info("watermark no longer valid (%s): full import", exc.code)
-                    report.kind = "initial"
-                    self._matcher.prepare(initial=True)
-                    pages = None
-                else:
-                    raise
-            else:
-                pages = itertools.chain([first], pages)
-        if pages is None:
-            if self._imports_by_assignment():
-                pages = self._assigned_pages(select)
-            else:
-                pages = self.source.delta_pages("/users/delta", {"$select": select}, page_size=999)
-        seen: set[str] = set()
-        link = ""
-        for entries, link in pages:
-            latest = {e["id"]: e for e in entries}
-            seen.update(latest)
-            report.imported += len(latest)
-            yield list(latest.values()), link
-        previous = set(self.state.get_json("assigned") or [])
-        extra = (previous ^ self._assigned) if report.kind == "incremental" else set()
-        extra |= {sid for sid, *_ in self.state.escrows()}
-        extra |= {sid for sid, *_ in self.state.staged()}  # held deletes wait for a release
-        more = []
-        for sid in sorted(extra - seen):
-            try:
-                more.append(self.source.get(f"/users/{sid}", {"$select": select}))
-            except NotFoundError:
-                more.append({"id": sid, "@removed": {"reason": "deleted"}})
-        if more:
-            report.imported += len(more)
-            yield more, link
-
-    def _imports_by_assignment(self) -> bool:
-        """Scope "assigned users and groups": an initial cycle reads the assigned users, not the tenant."""
-        return not self.job.scope.sync_all and bool(self.job.service_principal_id)
-
-    def _assigned_pages(self, select: str) -> Iterator[tuple[list[dict[str, Any]], str]]:
-        """The initial import of an assignment-scoped job: the assigned users and assigned groups'
-        members (already read by ``_assignments``), plus users still linked from before, by id in
-        ``$batch`` reads; the watermark is a delta link taken first (``$deltatoken=latest``), so a change
-        made while the users are read comes again in the next cycle, never lost.
-        """
-        first = self.source.get("/users/delta", {"$select": select, "$deltatoken": "latest"})
-        link = first.get("@odata.deltaLink", "")
-        if not link:
-            raise GraphApiError(
-                200, "InvalidDeltaResponse", "A $deltatoken=latest answer carried no deltaLink."
-            )
-        ids = sorted(self._assigned | set(self.state.shadow_ids("linked")))
-        for start in range(0, len(ids), IMPORT_PAGE):
-            chunk = ids[start : start + IMPORT_PAGE]
-            found = _get_users(self.source, chunk, select)
-            yield [found.get(sid) or {"id": sid, "@removed": {"reason": "deleted"}} for sid in chunk], link
-
-    def _read_targets(self, users: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
-        """The current target values of the linked users among ``users`` ($batch reads, mapped attributes).
-
-        The service compares the source with the target as it is now, not with what it last exported:
-        a target admin's edit lasts only until the next source-side change to that user.
-        """
-        ids = []
-        for u in users:
-            if "@removed" in u:
-                continue
-            shadow = self.state.shadow(u["id"])
-            if shadow is not None and shadow.phase == "linked" and shadow.target_id:
-                ids.append(shadow.target_id)
-        if not ids:
-            return {}
-        return _get_users(self.target, ids, self._target_select)
-
-    def _assignments(self) -> set[str]:
-        if self.job.scope.sync_all or not self.job.service_principal_id:
-            return set()
-        a = scope.load_assignments(self.source, self.job.service_principal_id)
-        members = scope.group_members(self.source, a.group_ids)
-        return set(scope.assigned_user_ids(a, members))
+    def _full_import(self) -> None:
+        """The watermark was refused mid-cycle: match against the whole target, as an initial cycle does."""
+        self._matcher.prepare(initial=True)
 
     def _begin_plan(self, report: CycleReport) -> None:
         self._requirement = licences.requirement_for(self.job)
@@ -443,33 +335,6 @@ class Cycle:
             if not dry_run:
                 self.state.stage(p.source["id"], p.target_id, "TooManyDeletes")
         return len(risky)
-
-
-def _get_users(client: GraphClient, ids: list[str], select: str) -> dict[str, dict[str, Any]]:
-    """``GET /users/{id}?$select=…`` for every id, in ``$batch`` requests of 20; an id Graph does not
-    know is left out. Items still throttled or unavailable after the batch's own retries are read one by
-    one (each honours its Retry-After); any other error raises ``GraphApiError``."""
-    calls = [GraphCall("GET", f"/users/{uid}", {"$select": select}) for uid in ids]
-    found: dict[str, dict[str, Any]] = {}
-    again: list[str] = []
-    for uid, r in zip(ids, client.batch(calls), strict=True):
-        if r.status == 200 and isinstance(r.body, dict):
-            found[uid] = r.body
-        elif r.status == 404:
-            continue
-        elif r.status in RETRYABLE or r.status == 599:
-            again.append(uid)
-        else:
-            err = r.body.get("error", {}) if isinstance(r.body, dict) else {}
-            raise GraphApiError(
-                r.status, err.get("code", "UnknownError"), err.get("message", f"GET /users/{uid} failed")
-            )
-    for uid in again:  # the batch already waited out the Retry-After of the items it gave up on
-        try:
-            found[uid] = client.get(f"/users/{uid}", {"$select": select})
-        except NotFoundError:
-            continue
-    return found
 
 
 @contextlib.contextmanager
