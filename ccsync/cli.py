@@ -128,6 +128,7 @@ def cmd_up(args: argparse.Namespace, console: Console) -> int:
     from simulator.directory.journal import JournalError
     from simulator.runtime import Simulator, SimulatorConfig
     from simulator.traffic import TrafficConfigError
+    from simulator.web.serve import serve
     from simulator.world import WorldError
     from syncengine.cli_layout import print_json
 
@@ -157,7 +158,7 @@ def cmd_up(args: argparse.Namespace, console: Console) -> int:
         console.print(f"{exc}", style="red", markup=False)
         return 2
     try:
-        doc = sim.start()
+        doc = serve(sim)
     except OSError as exc:
         console.print(
             f"[red]cannot open the simulator's ports: {exc}. Pick another --port-base or use 0.[/red]"

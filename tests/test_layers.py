@@ -45,13 +45,14 @@ LAYERS: dict[str, int] = {
     # 4: one running simulator, composed
     "simulator.runtime": 4,
     "simulator.simulated_graph": 4,
-    # 5: adapters: HTTP, the test kit
+    # 5: the HTTP adapter: login, Graph and control apps, and serving them on local ports
     "simulator.web": 5,
-    "simulator.testing": 5,
-    # 6: the composition root: the ``ccsync`` command, its demo, the entry points
-    "ccsync": 6,
-    # 7: ``python -m simulator``, an entry point of the command
-    "simulator.__main__": 7,
+    # 6: the test kit: starts the endpoints (web.serve) and drives them with real clients
+    "simulator.testing": 6,
+    # 7: the composition root: the ``ccsync`` command, its demo, the entry points
+    "ccsync": 7,
+    # 8: ``python -m simulator``, an entry point of the command
+    "simulator.__main__": 8,
 }
 
 #: The only places of the simulator that may import the engine, and why (docs/architecture.md).
@@ -67,10 +68,6 @@ ENGINE_USERS: dict[str, str] = {
 KNOWN_VIOLATIONS: set[tuple[str, str]] = {
     ("simulator.provisioning.service", "simulator.graph.router"),
     ("simulator.provisioning.simulated_graph", "simulator.graph.router"),
-    ("simulator.runtime", "simulator.web.control_app"),
-    ("simulator.runtime", "simulator.web.graph_app"),
-    ("simulator.runtime", "simulator.web.login_app"),
-    ("simulator.runtime", "simulator.web.server"),
     ("simulator.world.build", "simulator.provisioning.cross_cloud_sync"),
 }
 
