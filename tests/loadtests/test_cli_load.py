@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from simulator.cli import main
+from ccsync.cli import main
 from tests.loadtests.test_locustfiles import locust_env
 
 
