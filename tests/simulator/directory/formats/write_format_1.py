@@ -1,10 +1,12 @@
 """Write the format-1 fixtures beside this file: a snapshot and a data directory's journal (as SQL text).
 
 They were written by the code of commit b31ac0f, before snapshots and the journal shared their
-serialisation; ``test_formats.py`` loads them, so files written by that code keep loading. Rerun only
-to add a new format's files (the old ones must stay as they are):
+serialisation; ``test_formats.py`` loads them, so files written by that code keep loading. The files
+must stay as they are: the script refuses to overwrite them. To make them again from that commit's code
+(the ``git archive`` keeps the editable install of this checkout out of the way):
 
-    python -m tests.simulator.directory.formats.write_format_1
+    git archive b31ac0f simulator syncengine | tar -x -C /tmp/old
+    cd /tmp && PYTHONPATH=/tmp/old python -c "import runpy; runpy.run_path('<checkout>/tests/simulator/directory/formats/write_format_1.py', run_name='__main__')"
 """
 
 from __future__ import annotations
@@ -75,6 +77,10 @@ def lived_in(store: Store) -> None:
 
 
 def main() -> None:
+    journal_sql, snapshot_json = HERE / "journal-format-1.sql", HERE / "snapshot-format-1.json"
+    for existing in (journal_sql, snapshot_json):
+        if existing.exists():
+            raise SystemExit(f"{existing} exists: format-1 fixtures are written once, never again")
     store = Store(Clock(virtual_start=START))
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "state.db"
@@ -84,8 +90,8 @@ def main() -> None:
         con = sqlite3.connect(db)
         dump = "\n".join(con.iterdump()) + "\n"
         con.close()
-    (HERE / "journal-format-1.sql").write_text(dump, encoding="utf-8")
-    (HERE / "snapshot-format-1.json").write_text(
+    journal_sql.write_text(dump, encoding="utf-8")
+    snapshot_json.write_text(
         json.dumps(store.snapshot(), indent=1, ensure_ascii=False) + "\n", encoding="utf-8"
     )
 
