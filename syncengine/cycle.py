@@ -29,7 +29,7 @@ from syncengine.export import Exporter, PlanKind, Planned
 from syncengine.importer import Importer
 from syncengine.logs import CycleReport, LogContext, provisioning_record
 from syncengine.matching import TargetMatcher
-from syncengine.model import Action, JobConfig, Status, Step, StepType
+from syncengine.model import Action, JobConfig, LicencePolicy, Status, Step, StepType
 from syncengine.state import EngineState
 
 #: Objects exported per state commit.
@@ -224,7 +224,7 @@ class Cycle:
     def _begin_plan(self, report: CycleReport) -> None:
         self._requirement = licences.requirement_for(self.job)
         self._catalogue = licences.LicenceCatalogue.from_subscribed_skus(self.source.get("/subscribedSkus"))
-        self._enforce = self.job.safety.licence_policy.value == "enforce"
+        self._enforce = self.job.safety.licence_policy is LicencePolicy.ENFORCE
         #: source id → licensed (True/False) or None (left the scope) for every user this cycle saw
         self._scope_seen: dict[str, bool | None] = {}
         self._matcher.prepare(initial=report.kind == "initial")
