@@ -225,7 +225,7 @@ class InProcessBackend(SimulatorBackend):
         from datetime import timedelta
 
         svc = self.sim.provisioning
-        real = svc.backend
+        real = svc.cycles.backend
         sent = [0]
 
         class Killed(BaseException):
@@ -243,13 +243,13 @@ class InProcessBackend(SimulatorBackend):
 
         self.sim.clock.advance(timedelta(minutes=40))
         self.sim.store.commit()
-        svc.backend = KillingGraph()
+        svc.cycles.backend = KillingGraph()
         try:
             svc.run_due()
         except Killed:
             pass
         finally:
-            svc.backend = real
+            svc.cycles.backend = real
         self.restart_engine()
 
     def close(self) -> None:

@@ -86,10 +86,14 @@ class Simulator:
         self.router = GraphRouter(self.store, self.tokens.validate)
         register_all(self.router)
         from simulator.graph.resources import synchronization
+        from simulator.provisioning.cycles import FIRST_PARTY
         from simulator.provisioning.service import ProvisioningService
+        from simulator.provisioning.simulated_graph import SimulatedGraph
 
         self.provisioning = ProvisioningService(
-            self.store, self.router, self.data_dir / "provisioning" if self.config.durable else None
+            self.store,
+            SimulatedGraph(self.router, first_party=FIRST_PARTY),
+            self.data_dir / "provisioning" if self.config.durable else None,
         )
         synchronization.register(self.router, self.provisioning)
         #: throttling, chaos and canned faults; installed as ``router.traffic`` only while active.

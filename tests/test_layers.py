@@ -86,7 +86,6 @@ KNOWN_VIOLATIONS: set[tuple[str, str]] = {
     ("simulator.demo", "syncengine.setup"),
     ("simulator.demo", "syncengine.state"),
     ("simulator.endpoints_view", "syncengine.cli_layout"),
-    ("simulator.provisioning.service", "simulator.graph.router"),
     ("simulator.provisioning.simulated_graph", "simulator.graph.router"),
     ("simulator.runtime", "simulator.web.control_app"),
     ("simulator.runtime", "simulator.web.graph_app"),

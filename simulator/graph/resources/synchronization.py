@@ -11,7 +11,7 @@ from typing import Any
 
 from simulator.graph import permissions as perm
 from simulator.graph.router import Context, GraphRouter
-from simulator.provisioning.service import TEMPLATE_ID, ProvisioningService
+from simulator.provisioning.api import TEMPLATE_ID, SynchronizationApi
 from simulator.wire.errors import not_found
 from simulator.wire.message import GraphResponse
 
@@ -31,7 +31,7 @@ _SYNC_WRITE = (
 _BASE = "/servicePrincipals/{sid}/synchronization"
 
 
-def register(router: GraphRouter, service: ProvisioningService) -> None:
+def register(router: GraphRouter, service: SynchronizationApi) -> None:
     def ctx_url(ctx: Context, tail: str) -> str:
         return f"{ctx.root}/$metadata#{tail}"
 
