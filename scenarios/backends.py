@@ -181,8 +181,8 @@ class InProcessBackend(SimulatorBackend):
         self._start(fresh=True)
 
     def _start(self, *, fresh: bool) -> None:
-        from simulator.provisioning.simulated_graph import SimulatedGraph
         from simulator.runtime import Simulator, SimulatorConfig
+        from simulator.simulated_graph import SimulatedGraph
 
         config = SimulatorConfig(data_dir=Path(self._tmp.name), port_base=0, durable=True, fresh=fresh)
         self.sim = Simulator(config)

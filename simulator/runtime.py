@@ -88,7 +88,7 @@ class Simulator:
         from simulator.graph.resources import synchronization
         from simulator.provisioning.cycles import FIRST_PARTY
         from simulator.provisioning.service import ProvisioningService
-        from simulator.provisioning.simulated_graph import SimulatedGraph
+        from simulator.simulated_graph import SimulatedGraph
 
         self.provisioning = ProvisioningService(
             self.store,

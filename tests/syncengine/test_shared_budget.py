@@ -21,7 +21,7 @@ import httpx
 import pytest
 
 from loadtests.capacity.metering import MeteredGraph
-from simulator.provisioning.simulated_graph import SimulatedGraph
+from simulator.simulated_graph import SimulatedGraph
 from simulator.testing import running_simulator
 from simulator.world.spec import ADMIN_PERMISSIONS
 from syncengine import mapping
