@@ -97,7 +97,6 @@ KNOWN_VIOLATIONS: set[tuple[str, str]] = {
     ("simulator.web.console.sample", "syncengine.client"),
     ("simulator.web.console.sample", "syncengine.http_backend"),
     ("simulator.web.console.sample", "syncengine.setup"),
-    ("simulator.world.build", "simulator.provisioning.cross_cloud_sync"),
 }
 
 
