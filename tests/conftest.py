@@ -1,8 +1,16 @@
-"""Shared fixtures: one running simulator per test worker, and real-client factories."""
+"""Shared fixtures: one running simulator per test worker, one per module that asks, and real-client factories.
+
+A module that needs a simulator of its own (its own seed, world, clock or durability) sets a
+module-level ``SIMULATOR`` dict of ``running_simulator``'s arguments, e.g.
+``SIMULATOR = {"seed": 3, "empty": True, "virtual_clock": True}``, and uses the ``sim`` fixture.
+"""
 
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -10,9 +18,35 @@ import msal
 import pytest
 import requests
 
+from simulator.testing import running_simulator
+
 pytest_plugins = ["simulator.testing"]
 
 _names = itertools.count(1)
+
+
+@contextmanager
+def module_simulator(request: pytest.FixtureRequest, default: dict[str, Any] | None = None) -> Iterator[Any]:
+    """``running_simulator`` as the test module's ``SIMULATOR`` says (else ``default``).
+
+    A relative ``world`` is a file beside the test module, as with the ``ccsync`` marker.
+    """
+    spec = getattr(request.module, "SIMULATOR", default)
+    if spec is None:
+        pytest.fail(f"{request.module.__name__} uses the `sim` fixture but sets no SIMULATOR = {{...}}")
+    options = dict(spec)
+    world = options.get("world")
+    if world is not None and not Path(world).is_absolute():
+        options["world"] = request.path.parent / world
+    with running_simulator(**options) as sim:
+        yield sim
+
+
+@pytest.fixture(scope="module")
+def sim(request: pytest.FixtureRequest) -> Iterator[Any]:
+    """A started simulator of the test module's own, as its ``SIMULATOR`` says; stopped after the module."""
+    with module_simulator(request) as s:
+        yield s
 
 
 @pytest.fixture(scope="session")

@@ -18,13 +18,8 @@ from simulator.cli import main
 from simulator.demo import run_demo
 from simulator.endpoints_view import render_endpoints
 from simulator.runtime import Simulator
-from simulator.testing import running_simulator
 
-
-@pytest.fixture(scope="module")
-def sim() -> Iterator[Simulator]:
-    with running_simulator(seed=3) as s:
-        yield s
+SIMULATOR = {"seed": 3}
 
 
 @pytest.fixture

@@ -12,7 +12,6 @@ from typing import Any
 import httpx
 import pytest
 
-from simulator.testing import running_simulator
 from syncengine.cycle import Cycle
 from syncengine.model import SafetyConfig
 from syncengine.runner import NEVER, PORTAL_RESTART, JobRunner, ResetScope, parse_reset_scope
@@ -53,11 +52,7 @@ STATUS_KEYS = {
 }
 
 
-@pytest.fixture(scope="module")
-def sim() -> Iterator[Any]:
-    with running_simulator(seed=31, empty=True) as s:
-        s.clock.set_virtual(datetime(2026, 1, 5, 8, 0, tzinfo=UTC))
-        yield s
+SIMULATOR = {"seed": 31, "empty": True, "virtual_clock": datetime(2026, 1, 5, 8, 0, tzinfo=UTC)}
 
 
 @pytest.fixture

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
 import pytest
 
-from simulator.testing import running_simulator
-from tests.conftest import GraphHttp, control_tenant
+from tests.conftest import GraphHttp, control_tenant, module_simulator
 
 TEMPLATE = "518e5f48-1fc8-4c48-9387-9fdf28b0dfe7"
 INSTANCE = {
@@ -152,7 +152,8 @@ def make_setup(
 
 
 @pytest.fixture
-def sim() -> Any:
-    with running_simulator(seed=13, empty=True) as s:
-        s.clock.set_virtual()
+def sim(request: pytest.FixtureRequest) -> Iterator[Any]:
+    """Unlike the shared module-wide ``sim``: a simulator per test, so each job's schedule runs on a clock
+    no other job shares; the module's ``SIMULATOR``, else seed 13, empty, on a virtual clock."""
+    with module_simulator(request, default={"seed": 13, "empty": True, "virtual_clock": True}) as s:
         yield s

@@ -13,18 +13,12 @@ from msgraph.generated.audit_logs.provisioning.provisioning_request_builder impo
 from msgraph.generated.models.o_data_errors.o_data_error import ODataError
 from msgraph.generated.users.users_request_builder import UsersRequestBuilder
 
-from simulator.testing import running_simulator
 from tests.conftest import control_tenant
 from tests.simulator.graph.test_msgraph_sdk import graph_client
 from tests.simulator.provisioning.sdk_setup import configure_source, configure_target
 
-
-@pytest.fixture
-def sim() -> Any:
-    """A simulator per test: the 40-minute schedule is asserted on a clock no other job shares."""
-    with running_simulator(seed=9, empty=True) as s:
-        s.clock.set_virtual()
-        yield s
+#: A simulator per test: the 40-minute schedule is asserted on a clock no other job shares.
+SIMULATOR = {"seed": 9, "empty": True, "virtual_clock": True}
 
 
 def tenant(sim: Any, cloud: str, users: int, name: str) -> dict[str, Any]:

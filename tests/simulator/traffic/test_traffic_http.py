@@ -11,17 +11,13 @@ from typing import Any
 import httpx
 import pytest
 
-from simulator.testing import running_simulator
 from tests.conftest import GraphHttp, app_of, assert_graph_error
 from tests.simulator.graph.test_msgraph_sdk import graph_client
 
 _names = itertools.count(1)
 
 
-@pytest.fixture(scope="module")
-def sim() -> Iterator[Any]:
-    with running_simulator(seed=5, empty=True) as s:
-        yield s
+SIMULATOR = {"seed": 5, "empty": True}
 
 
 @pytest.fixture(autouse=True)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -13,11 +12,7 @@ from simulator.testing import running_simulator
 from simulator.traffic.faults import MATCH_TIMEOUT
 from tests.conftest import GraphHttp
 
-
-@pytest.fixture(scope="module")
-def sim(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    with running_simulator(data_dir=tmp_path_factory.mktemp("ctl"), durable=True, seed=8) as s:
-        yield s
+SIMULATOR = {"seed": 8, "durable": True}
 
 
 def _call(sim: Any, method: str, path: str, body: Any = None) -> httpx.Response:

@@ -8,14 +8,9 @@ from typing import Any
 import httpx
 import pytest
 
-from simulator.testing import running_simulator
 from tests.conftest import GraphHttp, app_of
 
-
-@pytest.fixture(scope="module")
-def sim() -> Any:
-    with running_simulator(seed=3) as s:
-        yield s
+SIMULATOR = {"seed": 3}
 
 
 def control(sim: Any, method: str, path: str, **kw: Any) -> httpx.Response:
