@@ -24,11 +24,6 @@ DEFAULT_ACCESS = "00000000-0000-0000-0000-000000000000"
 TENANT = {"users": 5}
 
 
-@pytest.fixture(scope="module")
-def user_ids(graph: GraphHttp) -> list[str]:
-    return ids(graph, "/users?$select=id")
-
-
 def make_app(graph: GraphHttp, **over: Any) -> dict[str, Any]:
     r = graph("POST", "/applications", json={"displayName": f"App {uuid.uuid4().hex[:8]}", **over})
     assert r.status_code == 201, r.text
