@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import httpx
 import pytest
 
 from tests.conftest import GraphHttp, app_of, control_tenant, reader_of
@@ -33,3 +34,8 @@ def graph(endpoints: dict[str, Any], tenant: dict[str, Any]) -> GraphHttp:
 def reader(endpoints: dict[str, Any], tenant: dict[str, Any]) -> GraphHttp:
     """Graph on ``tenant`` as its read-only app."""
     return GraphHttp(endpoints, tenant, reader_of(tenant))
+
+
+def control(sim: Any, method: str, path: str, **kw: Any) -> httpx.Response:
+    """A request to ``sim``'s control plane: ``control(sim, "POST", "clock/advance", json={"by": "PT1M"})``."""
+    return httpx.request(method, f"{sim.control_url}/_simulator/{path}", timeout=60, **kw)

@@ -5,16 +5,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import httpx
 import pytest
 
 from tests.conftest import GraphHttp, app_of
+from tests.simulator.conftest import control
 
 SIMULATOR = {"seed": 3}
-
-
-def control(sim: Any, method: str, path: str, **kw: Any) -> httpx.Response:
-    return httpx.request(method, f"{sim.control_url}/_simulator/{path}", timeout=60, **kw)
 
 
 def test_endpoints_document_is_the_public_contract(sim: Any) -> None:
