@@ -21,6 +21,7 @@ from syncengine.preflight import (
     validate_credentials_message,
 )
 from tests.conftest import app_of, reader_of
+from tests.syncengine.pairs import identity
 
 POLICY = "/policies/crossTenantAccessPolicy"
 
@@ -115,13 +116,8 @@ class Pair:
         self.source_allows_outbound_redemption()
 
 
-@pytest.fixture(scope="module")
-def backend(ccsync_simulator: Any) -> SimulatedGraph:
-    return SimulatedGraph(ccsync_simulator.router)
-
-
 def client(backend: SimulatedGraph, tenant: dict[str, Any], app: dict[str, Any]) -> GraphClient:
-    return GraphClient(backend, Identity(tenant["cloud"], tenant["id"], app["clientId"]))
+    return GraphClient(backend, identity(tenant, app))
 
 
 @pytest.fixture
