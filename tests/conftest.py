@@ -77,16 +77,21 @@ def ca_session(doc: dict[str, Any]) -> requests.Session:
     return session
 
 
-def msal_token(doc: dict[str, Any], tenant: dict[str, Any], app: dict[str, Any]) -> str:
+def token_result(doc: dict[str, Any], tenant: dict[str, Any], client_id: str, secret: str) -> dict[str, Any]:
+    """msal's answer to a client-credentials sign-in to ``tenant``: a token, or Entra's error."""
     cloud = doc["clouds"][tenant["cloud"]]
     cca = msal.ConfidentialClientApplication(
-        app["clientId"],
-        client_credential=app["clientSecret"],
+        client_id,
+        client_credential=secret,
         authority=f"{cloud['login']}/{tenant['id']}",
         instance_discovery=False,
         http_client=ca_session(doc),
     )
-    result = cca.acquire_token_for_client(scopes=[cloud["scope"]])
+    return cca.acquire_token_for_client(scopes=[cloud["scope"]])
+
+
+def msal_token(doc: dict[str, Any], tenant: dict[str, Any], app: dict[str, Any]) -> str:
+    result = token_result(doc, tenant, app["clientId"], app["clientSecret"])
     assert "access_token" in result, result
     return result["access_token"]
 
