@@ -24,6 +24,16 @@ pytest_plugins = ["simulator.testing"]
 
 _names = itertools.count(1)
 
+#: cloud -> the instance name Entra uses for it (``allowedCloudEndpoints``, ``cloudInstance``), written out
+#: here so that a change to the product's own table is caught.
+CLOUD_INSTANCE = {
+    "commercial": "microsoftonline.com",
+    "gcch": "microsoftonline.us",
+    "dod": "microsoftonline.us",
+    "china": "partner.microsoftonline.cn",
+}
+POLICY = "/policies/crossTenantAccessPolicy"
+
 
 @contextmanager
 def module_simulator(request: pytest.FixtureRequest, default: dict[str, Any] | None = None) -> Iterator[Any]:
