@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -143,6 +144,11 @@ def control_tenant(
     r = httpx.post(f"{sim.control_url}/_simulator/tenants", json=body, timeout=timeout)
     assert r.status_code == 201, r.text
     return r.json()
+
+
+def graph_time(text: str) -> datetime:
+    """A Graph timestamp (``2026-01-05T08:00:00Z``, whole seconds) as an aware datetime."""
+    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
 
 
 def assert_graph_error(resp: httpx.Response, status: int, code: str) -> dict[str, Any]:

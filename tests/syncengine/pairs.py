@@ -53,6 +53,13 @@ class Pair:
         base.update(over)
         return JobConfig(**base)
 
+    def members(
+        self, select: str = "id,displayName,userPrincipalName,department,accountEnabled"
+    ) -> list[dict[str, Any]]:
+        """The scope group's members, read in the source tenant."""
+        src, _ = self.clients()
+        return src.list_all(f"/groups/{self.group_id}/members", {"$select": select})
+
     def state(self, tmp: Path, job: JobConfig) -> EngineState:
         return EngineState(tmp / "engine.db", job.name)
 
