@@ -37,7 +37,7 @@ browser:
 
 # docs/img/console-*.png: every console blade after ccsync demo-like activity on the default world
 screenshots: $(DEVSTAMP) browser
-	$(PY) -m simulator.web.console.browser docs/img
+	$(PY) -m ccsync.screenshots docs/img
 
 # how fast each console page answers: default world, then with a 1,000,000-user tenant
 bench-console: $(DEVSTAMP)

@@ -21,8 +21,8 @@ from typing import Any
 
 import httpx
 
+from ccsync.sample_activity import demo_activity
 from simulator.testing import running_simulator
-from simulator.web.console.sample import demo_activity
 
 ROOT = Path(__file__).resolve().parents[1]
 BUDGET_DEFAULT_MS = 200.0

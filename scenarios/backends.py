@@ -183,12 +183,13 @@ class InProcessBackend(SimulatorBackend):
     def _start(self, *, fresh: bool) -> None:
         from simulator.provisioning.simulated_graph import SimulatedGraph
         from simulator.runtime import Simulator, SimulatorConfig
+        from simulator.web.serve import serve
 
         config = SimulatorConfig(data_dir=Path(self._tmp.name), port_base=0, durable=True, fresh=fresh)
         self.sim = Simulator(config)
         if not fresh:
             self.sim.open_state()
-        self.sim.start()
+        serve(self.sim)
         if self.control is not None:
             self.control.close()
         self.control = SimulatorControl(self.sim.control_url)

@@ -1,5 +1,5 @@
 """``python -m simulator`` is ``ccsync up``."""
 
-from simulator.cli import main
+from ccsync.cli import main
 
 raise SystemExit(main(["up", *__import__("sys").argv[1:]]))

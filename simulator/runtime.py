@@ -1,4 +1,7 @@
-"""The running simulator: one store, one clock, every login authority and Graph root, the control plane."""
+"""The running simulator: one store, one clock, the token service, the Graph router and its services.
+
+``simulator.web.serve`` opens its login authorities, Graph roots and control plane on local ports.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +12,7 @@ import tempfile
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from simulator.clock import LATEST_VIRTUAL, Clock, check_virtual_time
 from simulator.clouds import Authority, Cloud
@@ -23,17 +26,13 @@ from simulator.traffic import TrafficController, make_traffic
 
 log = logging.getLogger(__name__)
 
-#: Offsets from ``--port-base``: logins, Graph roots, control plane.
-PORT_LAYOUT: list[tuple[str, Any]] = [
-    ("login", Authority.GLOBAL),
-    ("login", Authority.USGOV),
-    ("login", Authority.CHINA),
-    ("graph", Cloud.COMMERCIAL),
-    ("graph", Cloud.GCCH),
-    ("graph", Cloud.DOD),
-    ("graph", Cloud.CHINA),
-    ("control", None),
-]
+
+class Listener(Protocol):
+    """One open endpoint (``simulator.web.server``): stopped with the simulator."""
+
+    url: str
+
+    def stop(self) -> None: ...
 
 
 @dataclass
@@ -69,7 +68,8 @@ def private_data_dir(path: Path) -> None:
 
 
 class Simulator:
-    """The fake Microsoft cloud in one process; ``start`` opens the sockets, ``stop`` closes them."""
+    """The fake Microsoft cloud in one process; ``simulator.web.serve`` opens its endpoints, ``stop``
+    closes them."""
 
     def __init__(self, config: SimulatorConfig | None = None, clock: Clock | None = None) -> None:
         self.config = config or SimulatorConfig()
@@ -96,7 +96,8 @@ class Simulator:
         self.traffic: TrafficController = make_traffic(
             "off", self.clock, seed=self.config.seed, tenant_users=self._tenant_users
         )
-        self.servers: list[Any] = []
+        #: the open endpoints and their URLs, set by ``serving`` (``simulator.web.serve`` opens them)
+        self.servers: list[Listener] = []
         self.login_urls: dict[Authority, str] = {}
         self.graph_urls: dict[Cloud, str] = {}
         self.control_url = ""
@@ -216,41 +217,25 @@ class Simulator:
 
     # -- servers -------------------------------------------------------------------------
 
-    def start(self) -> dict[str, Any]:
-        """Open every endpoint, write ``endpoints.json``; returns the endpoints document."""
-        from simulator.identity.ca import ensure_tls, server_ssl_context
-        from simulator.web.control_app import create_control_app
-        from simulator.web.graph_app import create_graph_app
-        from simulator.web.login_app import create_login_app
-        from simulator.web.server import serve
-
-        if self._world_spec is None:  # no world built (empty, or restored): the configured profile applies
+    def before_serving(self) -> None:
+        """Before the endpoints open: with no world built (empty, or restored), the configured traffic
+        profile applies."""
+        if self._world_spec is None:
             self.set_traffic(self._traffic_profile(self._world_traffic()))
-        tls = ensure_tls(self.data_dir)
-        self.ca_bundle = tls.ca_bundle
-        ssl_ctx = server_ssl_context(tls)
-        base = self.config.port_base
-        try:
-            for i, (kind, which) in enumerate(PORT_LAYOUT):
-                port = base + i if base else 0
-                if kind == "login":
-                    srv = serve(
-                        create_login_app(which, self.store, self.tokens, self.login_urls),
-                        self.config.host,
-                        port,
-                        ssl_ctx,
-                    )
-                    self.login_urls[which] = srv.url
-                elif kind == "graph":
-                    srv = serve(create_graph_app(which, self.router), self.config.host, port, ssl_ctx)
-                    self.graph_urls[which] = srv.url
-                else:
-                    srv = serve(create_control_app(self), self.config.host, port, None)
-                    self.control_url = srv.url
-                self.servers.append(srv)
-        except OSError:
-            self.stop()
-            raise
+
+    def serving(
+        self,
+        ca_bundle: Path,
+        servers: list[Listener],
+        login_urls: dict[Authority, str],
+        graph_urls: dict[Cloud, str],
+        control_url: str,
+    ) -> dict[str, Any]:
+        """Every endpoint listens (``simulator.web.serve`` opened them): remember them, start the
+        provisioning scheduler, write ``endpoints.json``; returns the endpoints document."""
+        self.ca_bundle = ca_bundle
+        self.servers = list(servers)
+        self.login_urls, self.graph_urls, self.control_url = login_urls, graph_urls, control_url
         self.provisioning.start_scheduler()
         doc = self.endpoints()
         self._write_endpoints(doc)

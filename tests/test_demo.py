@@ -6,7 +6,7 @@ import io
 
 from rich.console import Console
 
-from simulator.demo import run_demo
+from ccsync.demo import run_demo
 
 
 def test_demo_runs_two_cross_cloud_jobs_and_explains_each_change() -> None:

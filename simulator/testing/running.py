@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from simulator.runtime import Simulator, SimulatorConfig
+from simulator.web.serve import serve
 
 
 @contextmanager
@@ -40,7 +41,7 @@ def running_simulator(
         sim = Simulator(config)
         if not empty:
             sim.open_state()
-        sim.start()
+        serve(sim)
         try:
             if traffic is not None:
                 sim.set_traffic(traffic)

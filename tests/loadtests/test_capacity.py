@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from ccsync.cli import main
 from loadtests.capacity.calibration import calibrate
 from loadtests.capacity.model import Scenario, bucket_seconds, predict
-from simulator.cli import main
 from simulator.traffic.throttle import Budget, make_limits
 
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from ccsync.cli import main
 from scenarios.schema import SCHEMA
-from simulator.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]
 

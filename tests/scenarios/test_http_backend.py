@@ -17,7 +17,7 @@ def test_the_cli_runs_scenarios_over_http_with_two_workers(tmp_path: Path) -> No
         before = {t["id"] for t in sim.endpoints()["tenants"]}
         junit = tmp_path / "out.xml"
         proc = subprocess.run(
-            [sys.executable, "-c", "import sys; from simulator.cli import main; sys.exit(main(sys.argv[1:]))", "scenarios", "run", "scenarios/library/lifecycle",
+            [sys.executable, "-c", "import sys; from ccsync.cli import main; sys.exit(main(sys.argv[1:]))", "scenarios", "run", "scenarios/library/lifecycle",
              "--backend", "http", "--endpoints", str(sim.data_dir / "endpoints.json"), "-n", "2",
              "-k", "disabling or restoring or renamed", "--junit", str(junit)],
             cwd=ROOT, capture_output=True, text=True, timeout=300,

@@ -14,9 +14,9 @@ import httpx
 import pytest
 from rich.console import Console
 
-from simulator.cli import main
-from simulator.demo import run_demo
-from simulator.endpoints_view import render_endpoints
+from ccsync.cli import main
+from ccsync.demo import run_demo
+from ccsync.endpoints_view import render_endpoints
 from simulator.runtime import Simulator
 
 SIMULATOR = {"seed": 3}
@@ -194,7 +194,7 @@ def _commands(parser: argparse.ArgumentParser, path: tuple[str, ...] = ()) -> It
 
 
 def test_every_command_takes_json_and_every_option_has_help() -> None:
-    from simulator.cli import build_parser
+    from ccsync.cli import build_parser
 
     commands = dict(_commands(build_parser()))
 
@@ -208,7 +208,7 @@ def test_every_command_takes_json_and_every_option_has_help() -> None:
 
 
 def test_setup_and_logs_find_the_endpoints_file_by_default() -> None:
-    from simulator.cli import build_parser
+    from ccsync.cli import build_parser
 
     args = build_parser().parse_args(["logs", "--source", "contoso"])
 

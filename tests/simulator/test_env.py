@@ -18,7 +18,7 @@ import pytest
 from simulator.testing import running_simulator
 from simulator.trust import system_bundle
 
-CCSYNC = [sys.executable, "-m", "simulator.cli"]
+CCSYNC = [sys.executable, "-m", "ccsync.cli"]
 CLIENTS = """
 import json, os, sys, msal, requests
 doc = json.load(open(sys.argv[1]))

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from simulator.cli import main
+from ccsync.cli import main
 from simulator.testing import running_simulator
 from tests.conftest import app_of, control_tenant
 from tests.syncengine.pairs import make_pair

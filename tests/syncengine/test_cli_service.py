@@ -7,7 +7,7 @@ from typing import Any
 import httpx
 import pytest
 
-from simulator.cli import main
+from ccsync.cli import main
 
 SIMULATOR = {"seed": 17, "virtual_clock": True}
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from simulator.cli import main
+from ccsync.cli import main
 from simulator.world import WorldError, load_world
 from syncengine.config import ConfigError, load_job
 from syncengine.model import LicencePolicy

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from simulator.cli import main
+from ccsync.cli import main
 from tests.conftest import GraphHttp, app_of
 
 GCCH = "contosogov.onmicrosoft.us"

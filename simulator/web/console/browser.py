@@ -3,27 +3,21 @@
 Playwright drives the browser, but its own browser download is not used: the console's tests and
 screenshots run the system Chromium (Debian's ``chromium`` package, or ``CCSYNC_CHROMIUM``).
 
-``python -m simulator.web.console.browser docs/img`` starts the default world, runs ``ccsync demo``-like
-activity (:mod:`.sample`) and writes one PNG per blade (what ``make screenshots`` runs).
+``python -m ccsync.screenshots docs/img`` (``make screenshots``) uses it to write one PNG per blade.
 """
 
 from __future__ import annotations
 
-import argparse
 import os
 import shutil
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 VIEWPORT = {"width": 1280, "height": 800}
-#: The virtual time the screenshots' activity starts at: the same pictures on every run.
-SCREENSHOT_TIME = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 
 
 def find_chromium() -> str | None:
@@ -113,35 +107,3 @@ def shoot(browser: Any, base: str, pages: list[Blade], out: Path) -> dict[str, l
     finally:
         context.close()
     return errors
-
-
-def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description="Screenshots of every console blade after demo-like activity.")
-    ap.add_argument("out", type=Path, help="directory for the PNG files (e.g. docs/img)")
-    ap.add_argument("--seed", type=int, default=42, help="world seed (default 42, the default world)")
-    args = ap.parse_args(argv)
-    why = unavailable()
-    if why:
-        print(f"cannot take screenshots: {why}", file=sys.stderr)
-        return 2
-    from simulator.testing import running_simulator
-    from simulator.web.console.sample import demo_activity
-
-    with running_simulator(seed=args.seed) as sim:
-        sim.set_traffic("documented")  # so the traffic blade has budgets to show
-        activity = demo_activity(sim, start=SCREENSHOT_TIME)
-        with chromium() as browser:
-            errors = shoot(
-                browser, sim.control_url, blades(activity.service_principals, activity.source["id"]), args.out
-            )
-    bad = {k: v for k, v in errors.items() if v}
-    for name in errors:
-        print(args.out / f"{name}.png")
-    if bad:
-        print(f"console errors: {bad}", file=sys.stderr)
-        return 1
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

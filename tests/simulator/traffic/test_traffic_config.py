@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from simulator.cli import build_parser, main
+from ccsync.cli import build_parser, main
 from simulator.runtime import Simulator, SimulatorConfig
 
 

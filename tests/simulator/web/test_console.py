@@ -112,7 +112,7 @@ def test_a_bad_log_date_is_a_clear_message(sim: Any) -> None:
 
 @pytest.fixture(scope="module")
 def demo() -> Iterator[tuple[Any, Any]]:
-    from simulator.web.console.sample import demo_activity
+    from ccsync.sample_activity import demo_activity
 
     with running_simulator(seed=42) as s:
         yield s, demo_activity(s, quarantine=False)

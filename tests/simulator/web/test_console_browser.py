@@ -15,9 +15,9 @@ from typing import Any
 
 import pytest
 
+from ccsync.sample_activity import SCOPE_GROUP, clients, demo_activity
 from simulator.testing import running_simulator
 from simulator.web.console.browser import blades, chromium, shoot, unavailable
-from simulator.web.console.sample import SCOPE_GROUP, clients, demo_activity
 from syncengine.setup import POLICY, PairSetup, configure_service, configure_source, configure_target
 from tests.conftest import control_tenant
 

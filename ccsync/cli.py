@@ -68,7 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_sync_parser(sub)
     add_service_parsers(sub)
-    from simulator.cli_env import add_parser as add_env_parser
+    from ccsync.cli_env import add_parser as add_env_parser
 
     add_env_parser(sub)
     from scenarios.cli import add_parser as add_scenarios_parser
@@ -101,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
 
         return sync_main(args, console)
     if args.command == "env":
-        from simulator.cli_env import run as run_env
+        from ccsync.cli_env import run as run_env
 
         return run_env(args, console)
     if args.command == "scenarios":
@@ -117,17 +117,18 @@ def main(argv: list[str] | None = None) -> int:
 
         return run_capacity(args, console)
     if args.command == "demo":
-        from simulator.demo import run_demo
+        from ccsync.demo import run_demo
 
         return run_demo(console, seed=args.seed, as_json=args.json)
     return 2
 
 
 def cmd_up(args: argparse.Namespace, console: Console) -> int:
+    from ccsync.endpoints_view import render_endpoints
     from simulator.directory.journal import JournalError
-    from simulator.endpoints_view import render_endpoints
     from simulator.runtime import Simulator, SimulatorConfig
     from simulator.traffic import TrafficConfigError
+    from simulator.web.serve import serve
     from simulator.world import WorldError
     from syncengine.cli_layout import print_json
 
@@ -157,7 +158,7 @@ def cmd_up(args: argparse.Namespace, console: Console) -> int:
         console.print(f"{exc}", style="red", markup=False)
         return 2
     try:
-        doc = sim.start()
+        doc = serve(sim)
     except OSError as exc:
         console.print(
             f"[red]cannot open the simulator's ports: {exc}. Pick another --port-base or use 0.[/red]"

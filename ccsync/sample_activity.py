@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from simulator.demo import change_the_source
+from ccsync.demo import change_the_source
 from syncengine.backend import Identity
 from syncengine.client import GraphClient
 from syncengine.http_backend import HttpGraph

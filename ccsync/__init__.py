@@ -1,0 +1,1 @@
+"""The ``ccsync`` command: the composition root that may import both the simulator and the engine."""
