@@ -15,10 +15,7 @@ from syncengine.client import GraphClient
 from syncengine.errors import NotFoundError, PermissionDeniedError, TokenError, TransportError
 from syncengine.http_backend import HttpGraph
 from tests.conftest import app_of, control_tenant, reader_of
-
-
-def identity(tenant: dict[str, Any], app: dict[str, Any]) -> Identity:
-    return Identity(tenant["cloud"], tenant["id"], app["clientId"])
+from tests.syncengine.pairs import identity
 
 
 def http_backend(doc: dict[str, Any]) -> HttpGraph:
