@@ -146,7 +146,7 @@ def register(router: GraphRouter, service: SynchronizationApi) -> None:
         "GET",
         "/applicationTemplates/{tid}",
         get_template,
-        perm.APPS_READ + ("Application.Read.All",),
+        perm.APPS_READ,
         locked=False,
     )
     add("GET", f"{_BASE}/templates", templates, perm.SYNC_READ, locked=False)
