@@ -175,8 +175,8 @@ class InProcessBackend(SimulatorBackend):
         self._start(fresh=True)
 
     def _start(self, *, fresh: bool) -> None:
-        from simulator.provisioning.simulated_graph import SimulatedGraph
         from simulator.runtime import Simulator, SimulatorConfig
+        from simulator.simulated_graph import SimulatedGraph
         from simulator.web.serve import serve
 
         config = SimulatorConfig(data_dir=Path(self._tmp.name), port_base=0, durable=True, fresh=fresh)
@@ -220,7 +220,7 @@ class InProcessBackend(SimulatorBackend):
         from datetime import timedelta
 
         svc = self.sim.provisioning
-        real = svc.backend
+        real = svc.cycles.backend
         sent = [0]
 
         class Killed(BaseException):
@@ -238,13 +238,13 @@ class InProcessBackend(SimulatorBackend):
 
         self.sim.clock.advance(timedelta(minutes=40))
         self.sim.store.commit()
-        svc.backend = KillingGraph()
+        svc.cycles.backend = KillingGraph()
         try:
             svc.run_due()
         except Killed:
             pass
         finally:
-            svc.backend = real
+            svc.cycles.backend = real
         self.restart_engine()
 
     def close(self) -> None:

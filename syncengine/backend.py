@@ -2,7 +2,7 @@
 
 Everything above it (client, cycle stages, scenarios, load profiles) speaks Graph only, so it runs
 unchanged against the real clouds (``HttpGraph``) or in-process against the simulator's router
-(``simulator.provisioning.simulated_graph.SimulatedGraph``).
+(``simulator.simulated_graph.SimulatedGraph``).
 """
 
 from __future__ import annotations
