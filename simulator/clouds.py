@@ -7,12 +7,14 @@ here, the one module of layer 0 that may import the engine.
 from __future__ import annotations
 
 from syncengine.clouds import (
+    AUTHORITIES,
     AUTHORITY_ALIASES,
     AUTHORITY_HOSTS,
     CLOUDS,
     FLAVOR_CLOUD,
     REGION_SUB_SCOPE,
     Authority,
+    AuthorityInfo,
     Cloud,
     CloudInfo,
     clouds_of,
@@ -20,12 +22,14 @@ from syncengine.clouds import (
 )
 
 __all__ = [
+    "AUTHORITIES",
     "AUTHORITY_ALIASES",
     "AUTHORITY_HOSTS",
     "CLOUDS",
     "FLAVOR_CLOUD",
     "REGION_SUB_SCOPE",
     "Authority",
+    "AuthorityInfo",
     "Cloud",
     "CloudInfo",
     "clouds_of",

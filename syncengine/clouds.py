@@ -1,9 +1,10 @@
 """The Microsoft clouds: one table of their real names, and the cloud pairs the service synchronizes.
 
-Every cloud fact of both halves lives here (graph-protocol.md §1.1, reference §1.2): Graph and login
-hosts, the cloud instance name that ``allowedCloudEndpoints`` holds, the portal's label, the tenant
-flavours each cloud hosts, and which source → target pairs cross-tenant synchronization supports. The
-engine reads it directly; the simulator reads it through ``simulator/clouds.py``.
+Every cloud fact of both halves lives here (graph-protocol.md §1.1, reference §1.2): each login
+authority's hosts and discovery names (``AUTHORITIES``); each cloud's Graph host, its authority, the
+cloud instance name that ``allowedCloudEndpoints`` holds, the portal's label and the tenant flavours it
+hosts (``CLOUDS``); and which source → target pairs cross-tenant synchronization supports. The engine
+reads it directly; the simulator reads it through ``simulator/clouds.py``.
 """
 
 from __future__ import annotations
@@ -30,12 +31,61 @@ class Authority(enum.StrEnum):
 
 
 @dataclass(frozen=True)
+class AuthorityInfo:
+    """Real-world names of one login authority, as its OpenID and instance-discovery documents show them."""
+
+    authority: Authority
+    login_host: str
+    #: every real host name of the authority (certificate SANs, scope aliases), ``login_host`` first
+    aliases: tuple[str, ...]
+    #: ``preferred_cache`` of its instance-discovery metadata
+    preferred_cache: str
+    #: the legacy Azure AD Graph host (``cloud_graph_host_name`` of OpenID documents)
+    aad_graph_host: str
+    #: ``rbac_url`` of OpenID documents
+    rbac_url: str
+
+
+AUTHORITIES: dict[Authority, AuthorityInfo] = {
+    Authority.GLOBAL: AuthorityInfo(
+        Authority.GLOBAL,
+        "login.microsoftonline.com",
+        ("login.microsoftonline.com", "login.windows.net", "login.microsoft.com", "sts.windows.net"),
+        "login.windows.net",
+        "graph.windows.net",
+        "https://pas.windows.net",
+    ),
+    Authority.USGOV: AuthorityInfo(
+        Authority.USGOV,
+        "login.microsoftonline.us",
+        ("login.microsoftonline.us", "login.usgovcloudapi.net"),
+        "login.microsoftonline.us",
+        "graph.microsoftazure.us",
+        "https://pasff.usgovcloudapi.net",
+    ),
+    Authority.CHINA: AuthorityInfo(
+        Authority.CHINA,
+        "login.partner.microsoftonline.cn",
+        ("login.partner.microsoftonline.cn", "login.chinacloudapi.cn"),
+        "login.partner.microsoftonline.cn",
+        "graph.chinacloudapi.cn",
+        "https://pas.chinacloudapi.cn",
+    ),
+}
+
+#: The login host of each authority.
+AUTHORITY_HOSTS: dict[Authority, str] = {a: info.login_host for a, info in AUTHORITIES.items()}
+
+#: Every real host name of each authority (certificate SANs, scope aliases).
+AUTHORITY_ALIASES: dict[Authority, tuple[str, ...]] = {a: info.aliases for a, info in AUTHORITIES.items()}
+
+
+@dataclass(frozen=True)
 class CloudInfo:
     """Real-world names of one cloud: hosts, instance name, the authority that logs its tenants in."""
 
     cloud: Cloud
     graph_host: str
-    login_host: str
     #: the cloud instance name: ``allowedCloudEndpoints`` values, ``cloud_instance_name`` of OpenID documents
     cloud_instance: str
     authority: Authority
@@ -47,6 +97,11 @@ class CloudInfo:
     region_scope: str
     #: the portal's name of the cloud, as the Microsoft cloud settings tab shows it
     label: str
+
+    @property
+    def login_host(self) -> str:
+        """The host of the authority that logs the cloud's tenants in."""
+        return AUTHORITIES[self.authority].login_host
 
     @property
     def graph_root(self) -> str:
@@ -68,7 +123,6 @@ CLOUDS: dict[Cloud, CloudInfo] = {
     Cloud.COMMERCIAL: CloudInfo(
         Cloud.COMMERCIAL,
         "graph.microsoft.com",
-        "login.microsoftonline.com",
         "microsoftonline.com",
         Authority.GLOBAL,
         ("commercial", "gcc"),
@@ -79,7 +133,6 @@ CLOUDS: dict[Cloud, CloudInfo] = {
     Cloud.GCCH: CloudInfo(
         Cloud.GCCH,
         "graph.microsoft.us",
-        "login.microsoftonline.us",
         "microsoftonline.us",
         Authority.USGOV,
         ("gcch",),
@@ -90,7 +143,6 @@ CLOUDS: dict[Cloud, CloudInfo] = {
     Cloud.DOD: CloudInfo(
         Cloud.DOD,
         "dod-graph.microsoft.us",
-        "login.microsoftonline.us",
         "microsoftonline.us",
         Authority.USGOV,
         ("dod",),
@@ -101,7 +153,6 @@ CLOUDS: dict[Cloud, CloudInfo] = {
     Cloud.CHINA: CloudInfo(
         Cloud.CHINA,
         "microsoftgraph.chinacloudapi.cn",
-        "login.partner.microsoftonline.cn",
         "partner.microsoftonline.cn",
         Authority.CHINA,
         ("china",),
@@ -111,20 +162,6 @@ CLOUDS: dict[Cloud, CloudInfo] = {
     ),
 }
 
-#: The login host of each authority (the one of its clouds).
-AUTHORITY_HOSTS: dict[Authority, str] = {info.authority: info.login_host for info in CLOUDS.values()}
-
-#: Other real host names of each authority (certificate SANs, scope aliases).
-AUTHORITY_ALIASES: dict[Authority, tuple[str, ...]] = {
-    Authority.GLOBAL: (
-        "login.microsoftonline.com",
-        "login.windows.net",
-        "login.microsoft.com",
-        "sts.windows.net",
-    ),
-    Authority.USGOV: ("login.microsoftonline.us", "login.usgovcloudapi.net"),
-    Authority.CHINA: ("login.partner.microsoftonline.cn", "login.chinacloudapi.cn"),
-}
 
 #: tenant_region_sub_scope in the OpenID document, by tenant flavour (absent for plain commercial).
 REGION_SUB_SCOPE: dict[str, str] = {"gcc": "GCC", "gcch": "DODCON", "dod": "DOD"}

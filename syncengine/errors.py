@@ -10,7 +10,7 @@ purpose derives from ``SyncEngineError``; the classes of a stage live beside it:
   * ConfigError (``config.py``, also a ValueError), JobFileError (``job_file.py``, also a ValueError)
   * StateError (``state.py``, also a RuntimeError)
   * PreflightError (``preflight.py``)
-  * MappingError (``mapping.py``), ScopeConfigError (``scope.py``, also a ValueError)
+  * MappingError (``mapping.py``), ScopeConfigError (``scoping_filters.py``, also a ValueError)
   * ExpressionError (``expressions/errors.py``): ExpressionSyntaxError, ExpressionEvaluationError
     (UniqueValueUnavailable)
 """

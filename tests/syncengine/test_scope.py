@@ -14,16 +14,13 @@ from syncengine.model import FilterOperator as Op
 from syncengine.scope import (
     EXTERNAL_FILTER_KEY,
     Assignments,
-    ScopeConfigError,
     assigned_user_ids,
     decide,
-    evaluate_clause,
-    evaluate_filters,
     group_members,
     is_internal_member,
     load_assignments,
-    validate_filters,
 )
+from syncengine.scoping_filters import ScopeConfigError, evaluate_clause, evaluate_filters, validate_filters
 from tests.conftest import app_of
 from tests.syncengine.pairs import identity
 
