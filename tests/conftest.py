@@ -1,8 +1,17 @@
-"""Shared fixtures: one running simulator per test worker, and real-client factories."""
+"""Shared fixtures: one running simulator per test worker, one per module that asks, and real-client factories.
+
+A module that needs a simulator of its own (its own seed, world, clock or durability) sets a
+module-level ``SIMULATOR`` dict of ``running_simulator``'s arguments, e.g.
+``SIMULATOR = {"seed": 3, "empty": True, "virtual_clock": True}``, and uses the ``sim`` fixture.
+"""
 
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -10,9 +19,45 @@ import msal
 import pytest
 import requests
 
+from simulator.testing import running_simulator
+
 pytest_plugins = ["simulator.testing"]
 
 _names = itertools.count(1)
+
+#: cloud -> the instance name Entra uses for it (``allowedCloudEndpoints``, ``cloudInstance``), written out
+#: here so that a change to the product's own table is caught.
+CLOUD_INSTANCE = {
+    "commercial": "microsoftonline.com",
+    "gcch": "microsoftonline.us",
+    "dod": "microsoftonline.us",
+    "china": "partner.microsoftonline.cn",
+}
+POLICY = "/policies/crossTenantAccessPolicy"
+
+
+@contextmanager
+def module_simulator(request: pytest.FixtureRequest, default: dict[str, Any] | None = None) -> Iterator[Any]:
+    """``running_simulator`` as the test module's ``SIMULATOR`` says (else ``default``).
+
+    A relative ``world`` is a file beside the test module, as with the ``ccsync`` marker.
+    """
+    spec = getattr(request.module, "SIMULATOR", default)
+    if spec is None:
+        pytest.fail(f"{request.module.__name__} uses the `sim` fixture but sets no SIMULATOR = {{...}}")
+    options = dict(spec)
+    world = options.get("world")
+    if world is not None and not Path(world).is_absolute():
+        options["world"] = request.path.parent / world
+    with running_simulator(**options) as sim:
+        yield sim
+
+
+@pytest.fixture(scope="module")
+def sim(request: pytest.FixtureRequest) -> Iterator[Any]:
+    """A started simulator of the test module's own, as its ``SIMULATOR`` says; stopped after the module."""
+    with module_simulator(request) as s:
+        yield s
 
 
 @pytest.fixture(scope="session")
@@ -43,16 +88,21 @@ def ca_session(doc: dict[str, Any]) -> requests.Session:
     return session
 
 
-def msal_token(doc: dict[str, Any], tenant: dict[str, Any], app: dict[str, Any]) -> str:
+def token_result(doc: dict[str, Any], tenant: dict[str, Any], client_id: str, secret: str) -> dict[str, Any]:
+    """msal's answer to a client-credentials sign-in to ``tenant``: a token, or Entra's error."""
     cloud = doc["clouds"][tenant["cloud"]]
     cca = msal.ConfidentialClientApplication(
-        app["clientId"],
-        client_credential=app["clientSecret"],
+        client_id,
+        client_credential=secret,
         authority=f"{cloud['login']}/{tenant['id']}",
         instance_discovery=False,
         http_client=ca_session(doc),
     )
-    result = cca.acquire_token_for_client(scopes=[cloud["scope"]])
+    return cca.acquire_token_for_client(scopes=[cloud["scope"]])
+
+
+def msal_token(doc: dict[str, Any], tenant: dict[str, Any], app: dict[str, Any]) -> str:
+    result = token_result(doc, tenant, app["clientId"], app["clientSecret"])
     assert "access_token" in result, result
     return result["access_token"]
 
@@ -94,6 +144,11 @@ def control_tenant(
     r = httpx.post(f"{sim.control_url}/_simulator/tenants", json=body, timeout=timeout)
     assert r.status_code == 201, r.text
     return r.json()
+
+
+def graph_time(text: str) -> datetime:
+    """A Graph timestamp (``2026-01-05T08:00:00Z``, whole seconds) as an aware datetime."""
+    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
 
 
 def assert_graph_error(resp: httpx.Response, status: int, code: str) -> dict[str, Any]:

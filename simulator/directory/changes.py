@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bisect import bisect_right
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 if TYPE_CHECKING:
@@ -26,6 +27,26 @@ class Change(NamedTuple):
     props: frozenset[str] | None = None
     member_id: str | None = None
     member_type: str | None = None
+
+    def to_json(self) -> list[Any]:
+        """The change as snapshots and the journal store it: ``[version, at, kind, id, op, props, member, type]``."""
+        props = sorted(self.props) if self.props is not None else None
+        return [
+            self.version,
+            self.at,
+            self.kind,
+            self.obj_id,
+            self.op,
+            props,
+            self.member_id,
+            self.member_type,
+        ]
+
+    @classmethod
+    def from_json(cls, row: list[Any]) -> Change:
+        """A change from its JSON form (``to_json``)."""
+        v, at, kind, oid, op, props, mid, mtype = row
+        return cls(v, at, kind, oid, op, frozenset(props) if props is not None else None, mid, mtype)
 
 
 class ChangeLog:
@@ -98,33 +119,24 @@ class ChangeLog:
     def __len__(self) -> int:
         return len(self._entries)
 
+    def counters(self) -> dict[str, int]:
+        """``version``, ``floor`` and ``epoch``: the log without its entries."""
+        return {"version": self.version, "floor": self.floor, "epoch": self.epoch}
+
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "version": self.version,
-            "floor": self.floor,
-            "epoch": self.epoch,
-            "entries": [
-                [
-                    c.version,
-                    c.at,
-                    c.kind,
-                    c.obj_id,
-                    c.op,
-                    sorted(c.props) if c.props is not None else None,
-                    c.member_id,
-                    c.member_type,
-                ]
-                for c in self._entries
-            ],
-        }
+        """The whole log as a snapshot stores it: its counters and its entries (``Change.to_json``)."""
+        return {**self.counters(), "entries": [c.to_json() for c in self._entries]}
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> ChangeLog:
+        return cls.restore(d, (Change.from_json(row) for row in d["entries"]))
+
+    @classmethod
+    def restore(cls, counters: Mapping[str, int], entries: Iterable[Change]) -> ChangeLog:
+        """A log from its ``counters()`` and its entries, oldest first (snapshots and the journal)."""
         log = cls()
-        log.version, log.floor, log.epoch = d["version"], d["floor"], d["epoch"]
-        for v, at, kind, oid, op, props, mid, mtype in d["entries"]:
-            log._entries.append(
-                Change(v, at, kind, oid, op, frozenset(props) if props is not None else None, mid, mtype)
-            )
-            log._versions.append(v)
+        log.version, log.floor, log.epoch = counters["version"], counters["floor"], counters["epoch"]
+        for c in entries:
+            log._entries.append(c)
+            log._versions.append(c.version)
         return log

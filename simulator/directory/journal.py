@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from simulator.directory.changes import Change, ChangeLog
 from simulator.directory.collection import Collection
 from simulator.directory.record import plain
-from simulator.directory.tenant import _COLLECTIONS, AppCredential, Tenant, stored_object
+from simulator.directory.tenant import COLLECTIONS, Tenant, stored_object
 
 if TYPE_CHECKING:
     from simulator.directory.store import Store
@@ -49,40 +49,18 @@ def _dumps(obj: Any) -> str:
     return json.dumps(obj, separators=(",", ":"), ensure_ascii=False, default=plain)
 
 
-def _change_row(c: Change) -> str:
-    return _dumps(
-        [
-            c.at,
-            c.kind,
-            c.obj_id,
-            c.op,
-            sorted(c.props) if c.props is not None else None,
-            c.member_id,
-            c.member_type,
-        ]
-    )
+def _change_doc(c: Change) -> str:
+    """A change's row document: its JSON form (``Change.to_json``) less the version, the row's key."""
+    return _dumps(c.to_json()[1:])
+
+
+def _change_of_row(version: int, doc: str) -> Change:
+    return Change.from_json([version, *json.loads(doc)])
 
 
 def _tenant_doc(t: Tenant) -> str:
-    """Everything of a tenant except its collections, members and change entries (small)."""
-    return _dumps(
-        {
-            "id": t.id,
-            "cloud": t.cloud.value,
-            "flavor": t.flavor,
-            "displayName": t.display_name,
-            "defaultDomain": t.default_domain,
-            "domains": t.domains,
-            "created": t.created.isoformat(),
-            "subscribedSkus": t.subscribed_skus,
-            "apps": [a.to_dict() for a in t.apps.values()],
-            "crossTenantPolicy": t.cross_tenant_policy,
-            "crossTenantDefault": t.cross_tenant_default,
-            "partners": t.partners,
-            "identitySync": t.identity_sync,
-            "changeLog": {"version": t.changes.version, "floor": t.changes.floor, "epoch": t.changes.epoch},
-        }
-    )
+    """A tenant's row: its settings as a snapshot has them, and its change log's counters."""
+    return _dumps({**t.settings_to_dict(), "changeLog": t.changes.counters()})
 
 
 class Journal:
@@ -153,49 +131,29 @@ class Journal:
                 self._written[t.id] = (_tenant_doc(t), t.changes.version, t.changes.floor)
 
     def _load_tenant(self, d: dict[str, Any]) -> Tenant:
-        from simulator.clouds import Cloud
-
-        t = Tenant(
-            d["id"],
-            Cloud(d["cloud"]),
-            d["flavor"],
-            d["displayName"],
-            d["defaultDomain"],
-            datetime.fromisoformat(d["created"]),
-        )
-        t.domains = d["domains"]
-        t.subscribed_skus = d["subscribedSkus"]
-        t.apps = {a["client_id"]: AppCredential(**a) for a in d["apps"]}
-        t.cross_tenant_policy = d["crossTenantPolicy"]
-        t.cross_tenant_default = d["crossTenantDefault"]
-        t.partners = d["partners"]
-        t.identity_sync = d["identitySync"]
+        tid = d["id"]
         shared: dict[str, Any] = {}
-        for name in _COLLECTIONS:
+        collections: dict[str, Collection] = {}
+        for name in COLLECTIONS:
             rows = self._db.execute(
-                "SELECT seq, doc FROM objects WHERE tenant=? AND coll=? ORDER BY seq", (t.id, name)
+                "SELECT seq, doc FROM objects WHERE tenant=? AND coll=? ORDER BY seq", (tid, name)
             )
-            coll = Collection.restore(
+            collections[name] = Collection.restore(
                 [(seq, stored_object(name, json.loads(doc), shared)) for seq, doc in rows]
             )
-            setattr(t, name, coll)
-        for g in t.groups.items:
-            t.members[g] = {}
+        # a group without members has no rows; every group has an entry, as in a live tenant
+        members: dict[str, dict[str, str]] = {g: {} for g in collections["groups"].items}
         for grp, member, typ in self._db.execute(
-            "SELECT grp, member, type FROM members WHERE tenant=? ORDER BY rowid", (t.id,)
+            "SELECT grp, member, type FROM members WHERE tenant=? ORDER BY rowid", (tid,)
         ):
-            t.members.setdefault(grp, {})[member] = sys.intern(typ)  # one string per type, not per row
-        t.index_upns()
-        t.count_licences()
-        log_meta = d["changeLog"]
-        entries = [
-            [v, *json.loads(doc)]
+            members.setdefault(grp, {})[member] = sys.intern(typ)  # one string per type, not per row
+        entries = (
+            _change_of_row(v, doc)
             for v, doc in self._db.execute(
-                "SELECT version, doc FROM changes WHERE tenant=? ORDER BY version", (t.id,)
+                "SELECT version, doc FROM changes WHERE tenant=? ORDER BY version", (tid,)
             )
-        ]
-        t.changes = ChangeLog.from_dict({**log_meta, "entries": entries})
-        return t
+        )
+        return Tenant.from_parts(d, collections, members, ChangeLog.restore(d["changeLog"], entries))
 
     # -- writing ---------------------------------------------------------------------------
 
@@ -262,7 +220,7 @@ class Journal:
         db = self._db
         doc = _tenant_doc(t)
         db.execute("INSERT OR REPLACE INTO tenants VALUES (?, ?)", (t.id, doc))
-        for name in _COLLECTIONS:
+        for name in COLLECTIONS:
             coll: Collection = getattr(t, name)
             db.executemany(
                 "INSERT OR REPLACE INTO objects VALUES (?, ?, ?, ?, ?)",
@@ -275,7 +233,7 @@ class Journal:
         )
         db.executemany(
             "INSERT OR REPLACE INTO changes VALUES (?, ?, ?)",
-            ((t.id, c.version, _change_row(c)) for c in t.changes.after(0)),
+            ((t.id, c.version, _change_doc(c)) for c in t.changes.after(0)),
         )
         written[t.id] = (doc, t.changes.version, t.changes.floor)
 
@@ -284,7 +242,7 @@ class Journal:
     ) -> None:
         db = self._db
         last_doc, last_version, last_floor = written[t.id]
-        for name in _COLLECTIONS:
+        for name in COLLECTIONS:
             coll: Collection = getattr(t, name)
             if not coll.dirty:
                 continue
@@ -299,7 +257,7 @@ class Journal:
                     )
             cleared.append(coll)
         for c in t.changes.after(last_version):
-            db.execute("INSERT OR REPLACE INTO changes VALUES (?, ?, ?)", (t.id, c.version, _change_row(c)))
+            db.execute("INSERT OR REPLACE INTO changes VALUES (?, ?, ?)", (t.id, c.version, _change_doc(c)))
             if c.op == "member_add":
                 db.execute(
                     "DELETE FROM members WHERE tenant=? AND grp=? AND member=?", (t.id, c.obj_id, c.member_id)

@@ -9,7 +9,7 @@ from typing import Any
 
 from simulator.clock import Clock
 from simulator.directory.audit import AuditLog
-from simulator.directory.tenant import Tenant
+from simulator.directory.tenant import COLLECTIONS, Tenant
 
 SNAPSHOT_FORMAT = 1
 log = logging.getLogger(__name__)
@@ -70,14 +70,7 @@ class Store:
         with self.lock:
             if self.journal is None:
                 for t in self.tenants.values():
-                    for name in (
-                        "users",
-                        "groups",
-                        "applications",
-                        "service_principals",
-                        "deleted",
-                        "app_role_assignments",
-                    ):
+                    for name in COLLECTIONS:
                         getattr(t, name).dirty.clear()
             else:
                 try:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
@@ -33,8 +33,13 @@ class AppCredential:
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> AppCredential:
+        return cls(**d)
 
-_COLLECTIONS = ("users", "groups", "applications", "service_principals", "deleted", "app_role_assignments")
+
+#: The tenant's object collections, by attribute name (also their names in snapshots and the journal).
+COLLECTIONS = ("users", "groups", "applications", "service_principals", "deleted", "app_role_assignments")
 _USER_TYPE = "#microsoft.graph.user"
 
 
@@ -92,7 +97,7 @@ class Tenant:
         self.identity_sync: dict[str, dict[str, Any]] = {}
         #: the target-side "cross-cloud synchronization" setting (reference §1.5), simulator-only: source
         #: cloud instance -> {"enabled", "servicePrincipalId", "permissions"}; absent means on (the
-        #: simulator's default, see simulator/provisioning/cross_cloud_sync.py)
+        #: simulator's default, see simulator/directory/cross_cloud_sync.py)
         self.cross_cloud_sync: dict[str, dict[str, Any]] = {}
         #: users and groups changes, for delta queries.
         self.changes = ChangeLog()
@@ -108,7 +113,7 @@ class Tenant:
         """
         if self.changes.clock is not None:
             raise RuntimeError("a tenant is seeded in bulk only before it joins a store")
-        colls = [getattr(self, name) for name in _COLLECTIONS]
+        colls = [getattr(self, name) for name in COLLECTIONS]
         self.changes.recording = False
         for c in colls:
             c.tracking = False
@@ -165,9 +170,13 @@ class Tenant:
     def has_domain(self, domain: str) -> bool:
         return domain.lower() in (d.lower() for d in self.domains)
 
-    # -- snapshots -----------------------------------------------------------------------
+    # -- serialisation: snapshots and the journal ----------------------------------------
 
-    def to_dict(self) -> dict[str, Any]:
+    def settings_to_dict(self) -> dict[str, Any]:
+        """Everything of the tenant except its objects, memberships and change log (small).
+
+        The journal stores this as the tenant's row; a snapshot adds the rest (``to_dict``).
+        """
         return {
             "id": self.id,
             "cloud": self.cloud.value,
@@ -176,8 +185,6 @@ class Tenant:
             "defaultDomain": self.default_domain,
             "domains": list(self.domains),
             "created": self.created.isoformat(),
-            "collections": {name: getattr(self, name).dump() for name in _COLLECTIONS},
-            "members": {g: dict(m) for g, m in self.members.items()},
             "subscribedSkus": dict(self.subscribed_skus),
             "apps": [a.to_dict() for a in self.apps.values()],
             "crossTenantPolicy": self.cross_tenant_policy,
@@ -185,11 +192,30 @@ class Tenant:
             "partners": self.partners,
             "identitySync": self.identity_sync,
             "crossCloudSync": self.cross_cloud_sync,
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        """The whole tenant as a snapshot stores it."""
+        return {
+            **self.settings_to_dict(),
+            "collections": {name: getattr(self, name).dump() for name in COLLECTIONS},
+            "members": {g: dict(m) for g, m in self.members.items()},
             "changes": self.changes.to_dict(),
         }
 
     @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> Tenant:
+    def from_parts(
+        cls,
+        settings: dict[str, Any],
+        collections: Mapping[str, Collection],
+        members: dict[str, dict[str, str]],
+        changes: ChangeLog,
+    ) -> Tenant:
+        """A tenant from its ``settings_to_dict()`` and the rest as read back (snapshots and the journal).
+
+        ``settings`` written before ``crossCloudSync`` was kept read as the setting's default (on).
+        """
+        d = settings
         t = cls(
             d["id"],
             Cloud(d["cloud"]),
@@ -199,21 +225,30 @@ class Tenant:
             datetime.fromisoformat(d["created"]),
         )
         t.domains = list(d["domains"])
-        shared: dict[str, Any] = {}
-        for name in _COLLECTIONS:
-            objs = d["collections"].get(name, [])
-            setattr(t, name, Collection.load([stored_object(name, o, shared) for o in objs]))
-        # one string per member type, not one per membership as JSON gives
-        t.members = {g: {m: sys.intern(typ) for m, typ in ms.items()} for g, ms in d["members"].items()}
         t.subscribed_skus = dict(d["subscribedSkus"])
-        t.apps = {a["client_id"]: AppCredential(**a) for a in d["apps"]}
-        t.index_upns()
-        t.count_licences()
+        t.apps = {a["client_id"]: AppCredential.from_dict(a) for a in d["apps"]}
         t.cross_tenant_policy = d["crossTenantPolicy"]
         t.cross_tenant_default = d["crossTenantDefault"]
         t.partners = d["partners"]
         t.identity_sync = d["identitySync"]
         t.cross_cloud_sync = d.get("crossCloudSync", {})
-        if "changes" in d:
-            t.changes = ChangeLog.from_dict(d["changes"])
+        for name in COLLECTIONS:
+            setattr(t, name, collections[name])
+        t.members = members
+        t.index_upns()
+        t.count_licences()
+        t.changes = changes
         return t
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Tenant:
+        """A tenant from a snapshot's ``to_dict()``."""
+        shared: dict[str, Any] = {}
+        collections = {
+            name: Collection.load([stored_object(name, o, shared) for o in d["collections"].get(name, [])])
+            for name in COLLECTIONS
+        }
+        # one string per member type, not one per membership as JSON gives
+        members = {g: {m: sys.intern(typ) for m, typ in ms.items()} for g, ms in d["members"].items()}
+        changes = ChangeLog.from_dict(d["changes"]) if "changes" in d else ChangeLog()
+        return cls.from_parts(d, collections, members, changes)

@@ -21,13 +21,12 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-import uuid
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from simulator.graph.router import Context, GraphRouter
-from simulator.wire.errors import GraphError, bad_request, error_body
+from simulator.wire.errors import GraphError, bad_request, error_response
 from simulator.wire.message import GraphRequest, GraphResponse, Headers
 
 MAX_BATCH_REQUESTS = 20
@@ -223,10 +222,7 @@ def run_batch(router: GraphRouter, ctx: Context, items: list[BatchItem]) -> list
 
 def _item_error(ctx: Context, item: BatchItem, err: GraphError) -> GraphResponse:
     """An item-level failure decided by the batch itself, Graph-shaped like the router's."""
-    request_id = str(uuid.uuid4())
-    client_request_id = Headers(list(item.headers)).get("client-request-id") or request_id
-    headers = {**err.headers, "Content-Type": "application/json"}
-    return GraphResponse(err.status, error_body(err, request_id, client_request_id, ctx.now), headers)
+    return error_response(err, ctx.now, Headers(list(item.headers)))
 
 
 def _render(item_id: str, resp: GraphResponse) -> dict[str, Any]:

@@ -21,11 +21,12 @@ from simulator.directory.users import purge_expired
 from simulator.traffic.costs import request_cost
 from simulator.wire.errors import (
     GraphError,
-    error_body,
+    error_response,
     forbidden,
     method_not_allowed,
     not_implemented,
     unauthenticated,
+    unexpected_error,
 )
 from simulator.wire.message import GraphRequest, GraphResponse
 
@@ -148,15 +149,10 @@ class GraphRouter:
         try:
             resp = self._dispatch(cloud, req, seen, now)
         except GraphError as err:
-            resp = GraphResponse(
-                err.status, error_body(err, request_id, client_request_id, now), dict(err.headers)
-            )
-            resp.headers["Content-Type"] = "application/json"
+            resp = error_response(err, now, req.headers, request_id=request_id)
         except Exception:  # a bug in the simulator: answer Graph-shaped, keep the traceback in the log
             log.exception("unhandled error in Graph handler for %s %s", req.method, req.path)
-            err = GraphError(500, "generalException", "An unexpected error occurred in the simulator.")
-            resp = GraphResponse(500, error_body(err, request_id, client_request_id, now))
-            resp.headers["Content-Type"] = "application/json"
+            resp = error_response(unexpected_error(), now, req.headers, request_id=request_id)
         if self.traffic is not None and seen.caller is not None and seen.route is not None:
             self.traffic.settle(cloud, req, seen.caller, seen.route, resp)
         elif seen.route is not None and not req.path.lower().startswith("/$batch"):

@@ -11,9 +11,9 @@ from __future__ import annotations
 import math
 import threading
 import time
-import uuid
 from collections.abc import Callable
 from dataclasses import replace
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from simulator.clock import Clock
@@ -36,7 +36,7 @@ from simulator.traffic.throttle import (
     Verdict,
     make_limits,
 )
-from simulator.wire.errors import GraphError, error_body
+from simulator.wire.errors import GraphError, error_response
 from simulator.wire.message import GraphRequest, GraphResponse
 
 if TYPE_CHECKING:
@@ -448,12 +448,10 @@ def _throttled(limit: LimitKind, retry_after: int, key: Key) -> GraphError:
 
 def _dropped(req: GraphRequest, now: float) -> GraphResponse:
     """The connection is closed without an answer; in-process callers that ignore ``drop`` see a 503."""
-    from datetime import UTC, datetime
-
     err = injected_error(503, "The connection was dropped (chaos injected by ccsync).", 1)
-    rid = str(uuid.uuid4())
-    body = error_body(err, rid, req.headers.get("client-request-id") or rid, datetime.fromtimestamp(now, UTC))
-    return GraphResponse(503, body, {**err.headers, "Content-Type": "application/json"}, drop=True)
+    resp = error_response(err, datetime.fromtimestamp(now, UTC), req.headers)
+    resp.drop = True
+    return resp
 
 
 def _seconds(value: Any) -> int | None:

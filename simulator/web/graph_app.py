@@ -13,7 +13,7 @@ from simulator.clouds import Cloud
 from simulator.graph.body import MAX_BODY_BYTES
 from simulator.graph.router import GraphRouter
 from simulator.web.server import DROP_CONNECTION
-from simulator.wire.errors import GraphError, error_body
+from simulator.wire.errors import GraphError, error_response, method_not_allowed, unexpected_error
 from simulator.wire.message import GraphRequest, GraphResponse, Headers
 
 log = logging.getLogger(__name__)
@@ -44,15 +44,8 @@ def create_graph_app(cloud: Cloud, router: GraphRouter) -> Flask:
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
 
     def fail(err: GraphError) -> Response:
-        import uuid
-        from datetime import UTC, datetime
-
-        rid = str(uuid.uuid4())
-        body = error_body(err, rid, request.headers.get("client-request-id") or rid, datetime.now(UTC))
-        resp = Response(json.dumps(body), status=err.status, content_type="application/json")
-        resp.headers["request-id"] = rid
-        resp.headers["client-request-id"] = request.headers.get("client-request-id") or rid
-        return resp
+        """An error the adapter decides before the router sees the request, on the simulator clock."""
+        return to_flask(error_response(err, router.store.clock.now(), request.headers))
 
     @app.route("/", defaults={"version": "", "path": ""}, methods=_METHODS)
     @app.route("/<version>", defaults={"path": ""}, methods=_METHODS)
@@ -87,16 +80,12 @@ def create_graph_app(cloud: Cloud, router: GraphRouter) -> Flask:
         if code == 413:
             return fail(GraphError(413, "Request_EntityTooLarge", "The request body is too large."))
         if code == 405:
-            return fail(
-                GraphError(
-                    405, "Request_BadRequest", "Specified HTTP method is not allowed for the request target."
-                )
-            )
+            return fail(method_not_allowed())
         return fail(GraphError(code, "BadRequest", exc.description or "Bad request."))
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception) -> Response:
         log.exception("unhandled error in Graph adapter")
-        return fail(GraphError(500, "generalException", "An unexpected error occurred in the simulator."))
+        return fail(unexpected_error())
 
     return app

@@ -1,9 +1,13 @@
-"""Graph errors: one exception type, and the one place that renders Graph's error body."""
+"""Graph errors: one exception type, and the one place that renders Graph's error answer."""
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
+
+from simulator.wire.message import GraphResponse
 
 
 class GraphError(Exception):
@@ -28,7 +32,7 @@ class GraphError(Exception):
         self.inner_code = inner_code
 
 
-def error_body(err: GraphError, request_id: str, client_request_id: str, now: datetime) -> dict[str, Any]:
+def _error_body(err: GraphError, request_id: str, client_request_id: str, now: datetime) -> dict[str, Any]:
     """Graph's error JSON for ``err`` (``innerError`` camel-cased, date without offset)."""
     inner: dict[str, Any] = {
         "date": now.strftime("%Y-%m-%dT%H:%M:%S"),
@@ -42,6 +46,30 @@ def error_body(err: GraphError, request_id: str, client_request_id: str, now: da
         body["details"] = err.details
     body["innerError"] = inner
     return {"error": body}
+
+
+def error_response(
+    err: GraphError,
+    now: datetime,
+    request_headers: Mapping[str, str] | None = None,
+    *,
+    request_id: str | None = None,
+) -> GraphResponse:
+    """Graph's answer to ``err``: its status, its headers, the error body and the request ids.
+
+    ``now`` is the simulator clock's time (``innerError.date``); ``request_headers`` (case-insensitive)
+    give the client's ``client-request-id``, echoed in the body and the headers as Graph does;
+    ``request_id`` is the id the caller already chose, else a new one.
+    """
+    rid = request_id or str(uuid.uuid4())
+    client_rid = (request_headers.get("client-request-id") if request_headers is not None else None) or rid
+    headers = {
+        **err.headers,
+        "Content-Type": "application/json",
+        "request-id": rid,
+        "client-request-id": client_rid,
+    }
+    return GraphResponse(err.status, _error_body(err, rid, client_rid, now), headers)
 
 
 # Constructors for the errors the simulator emits in many places; messages follow real Graph.
@@ -86,3 +114,8 @@ def method_not_allowed() -> GraphError:
     return GraphError(
         405, "Request_BadRequest", "Specified HTTP method is not allowed for the request target."
     )
+
+
+def unexpected_error() -> GraphError:
+    """A bug in the simulator, answered Graph-shaped (the traceback goes to the log)."""
+    return GraphError(500, "generalException", "An unexpected error occurred in the simulator.")

@@ -22,7 +22,9 @@ def test_load_runs_graph_mix_headless_and_writes_the_reports(
     processes: int, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     out = tmp_path / "results"
-    argv = ["load", "--profile", "graph_mix", "--users", "6", "--run-time", "4s", "--tenant-users", "60"]
+    # workers connect to the master before any user starts: on a busy machine that can take seconds
+    run_time = "4s" if processes == 1 else "10s"
+    argv = ["load", "--profile", "graph_mix", "--users", "6", "--run-time", run_time, "--tenant-users", "60"]
     code = main([*argv, "--processes", str(processes), "--out", str(out), "--json"])
 
     summary = json.loads(capsys.readouterr().out)

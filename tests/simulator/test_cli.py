@@ -11,9 +11,8 @@ import time
 from pathlib import Path
 
 import httpx
-import msal
 
-from tests.conftest import ca_session
+from tests.conftest import token_result
 
 
 def _wait_for(path: Path, proc: subprocess.Popen, timeout: float = 60) -> dict:
@@ -46,14 +45,7 @@ def test_ccsync_up_serves_endpoints_and_prints_credentials(tmp_path: Path) -> No
         assert served["clouds"] == doc["clouds"]
         china = next(t for t in doc["tenants"] if t["cloud"] == "china")
         app = china["apps"][0]
-        cca = msal.ConfidentialClientApplication(
-            app["clientId"],
-            client_credential=app["clientSecret"],
-            authority=f"{doc['clouds']['china']['login']}/{china['id']}",
-            instance_discovery=False,
-            http_client=ca_session(doc),
-        )
-        assert "access_token" in cca.acquire_token_for_client(scopes=[doc["clouds"]["china"]["scope"]])
+        assert "access_token" in token_result(doc, china, app["clientId"], app["clientSecret"])
     finally:
         proc.send_signal(signal.SIGTERM)
         out, _ = proc.communicate(timeout=30)

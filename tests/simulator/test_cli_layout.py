@@ -18,13 +18,8 @@ from ccsync.cli import main
 from ccsync.demo import run_demo
 from ccsync.endpoints_view import render_endpoints
 from simulator.runtime import Simulator
-from simulator.testing import running_simulator
 
-
-@pytest.fixture(scope="module")
-def sim() -> Iterator[Simulator]:
-    with running_simulator(seed=3) as s:
-        yield s
+SIMULATOR = {"seed": 3}
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 
 from simulator.testing import running_simulator
-from tests.conftest import GraphHttp, ca_session, tenant_of
+from tests.conftest import GraphHttp, tenant_of, token_result
 
 
 def test_restart_restores_directory_secrets_delta_tokens_and_clock(tmp_path: Path) -> None:
@@ -103,17 +103,7 @@ def test_restart_restores_directory_secrets_delta_tokens_and_clock(tmp_path: Pat
         entries = graph("GET", graph.root + link.split("/v1.0", 1)[1]).json()["value"]
         assert {e["id"] for e in entries} >= {user["id"], gone}
         # the secret added before the restart signs in
-        import msal
-
-        cloud = doc["clouds"]["gcch"]
-        cca = msal.ConfidentialClientApplication(
-            app["appId"],
-            client_credential=secret,
-            authority=f"{cloud['login']}/{gcch['id']}",
-            instance_discovery=False,
-            http_client=ca_session(doc),
-        )
-        assert "access_token" in cca.acquire_token_for_client(scopes=[cloud["scope"]])
+        assert "access_token" in token_result(doc, gcch, app["appId"], secret)
 
 
 def test_a_newer_state_format_is_refused_clearly(tmp_path: Path) -> None:

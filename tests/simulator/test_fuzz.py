@@ -25,7 +25,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from simulator.testing import running_simulator
 from tests.conftest import GraphHttp, app_of, control_tenant
 
 GRAPH_EXAMPLES = int(os.environ.get("CCSYNC_FUZZ_EXAMPLES", "1000"))
@@ -197,21 +196,8 @@ def stats() -> Iterator[Stats]:
         path.write_text(json.dumps(s.report(), indent=1))
 
 
-#: A small world: every reset the fuzzing triggers rebuilds it quickly.
-WORLD = """version: 1
-tenants:
-  - {name: Fuzz Home, cloud: commercial, users: 8, guests: 1, groups: [{name: Eng, members: 50%}]}
-  - {name: Fuzz Gov, cloud: gcch, users: 4}
-  - {name: Fuzz China, cloud: china, users: 2}
-"""
-
-
-@pytest.fixture(scope="module")
-def sim(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    tmp = tmp_path_factory.mktemp("fuzz")
-    (tmp / "world.yaml").write_text(WORLD)
-    with running_simulator(data_dir=tmp / "data", durable=True, seed=99, world=tmp / "world.yaml") as s:
-        yield s
+#: A small world (fuzz_world.yaml): every reset the fuzzing triggers rebuilds it quickly.
+SIMULATOR = {"seed": 99, "durable": True, "world": "fuzz_world.yaml"}
 
 
 @pytest.fixture(scope="module")

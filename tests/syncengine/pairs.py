@@ -6,21 +6,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from simulator.provisioning.simulated_graph import SimulatedGraph
+from simulator.simulated_graph import SimulatedGraph
 from syncengine import mapping
 from syncengine.backend import GraphBackend, Identity
 from syncengine.client import GraphClient
 from syncengine.model import AnchorConfig, AnchorKind, JobConfig, SafetyConfig, ScopeConfig
 from syncengine.setup import PairSetup, assign, configure_source, configure_target, create_sync_app
 from syncengine.state import EngineState
+from tests.conftest import app_of
 
 
-def admin(tenant: dict[str, Any]) -> dict[str, Any]:
-    return next(a for a in tenant["apps"] if "User.ReadWrite.All" in a["permissions"])
-
-
-def ident(tenant: dict[str, Any]) -> Identity:
-    return Identity(tenant["cloud"], tenant["id"], admin(tenant)["clientId"])
+def identity(tenant: dict[str, Any], app: dict[str, Any] | None = None) -> Identity:
+    """Who the engine calls Graph as: ``app`` of ``tenant`` (by default its User.ReadWrite.All app)."""
+    return Identity(tenant["cloud"], tenant["id"], (app or app_of(tenant))["clientId"])
 
 
 @dataclass
@@ -36,15 +34,15 @@ class Pair:
 
     def clients(self, backend: GraphBackend | None = None) -> tuple[GraphClient, GraphClient]:
         b = backend or self.backend
-        return GraphClient(b, ident(self.source), clock=self.sim.clock), GraphClient(
-            b, ident(self.target), clock=self.sim.clock
+        return GraphClient(b, identity(self.source), clock=self.sim.clock), GraphClient(
+            b, identity(self.target), clock=self.sim.clock
         )
 
     def job(self, **over: Any) -> JobConfig:
         base = dict(
             name=f"{self.source['displayName']} to {self.target['displayName']}",
-            source=ident(self.source),
-            target=ident(self.target),
+            source=identity(self.source),
+            target=identity(self.target),
             mappings=mapping.DEFAULT_MAPPINGS,
             scope=ScopeConfig(),
             safety=SafetyConfig(),
@@ -55,6 +53,13 @@ class Pair:
         base.update(over)
         return JobConfig(**base)
 
+    def members(
+        self, select: str = "id,displayName,userPrincipalName,department,accountEnabled"
+    ) -> list[dict[str, Any]]:
+        """The scope group's members, read in the source tenant."""
+        src, _ = self.clients()
+        return src.list_all(f"/groups/{self.group_id}/members", {"$select": select})
+
     def state(self, tmp: Path, job: JobConfig) -> EngineState:
         return EngineState(tmp / "engine.db", job.name)
 
@@ -62,8 +67,8 @@ class Pair:
 def make_pair(sim: Any, source: dict[str, Any], target: dict[str, Any], *, members: int = 25) -> Pair:
     """Configure ``source`` → ``target`` the documented way and assign a group of ``members`` source users."""
     backend = SimulatedGraph(sim.router)
-    src = GraphClient(backend, ident(source), clock=sim.clock)
-    tgt = GraphClient(backend, ident(target), clock=sim.clock)
+    src = GraphClient(backend, identity(source), clock=sim.clock)
+    tgt = GraphClient(backend, identity(target), clock=sim.clock)
     setup = PairSetup(source["id"], target["id"], source["cloud"], target["cloud"])
     configure_target(tgt, setup)
     configure_source(src, setup)

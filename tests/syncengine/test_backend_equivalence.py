@@ -11,7 +11,7 @@ from syncengine.client import GraphClient
 from syncengine.cycle import Cycle
 from syncengine.http_backend import HttpGraph
 from tests.conftest import control_tenant
-from tests.syncengine.pairs import ident, make_pair
+from tests.syncengine.pairs import identity, make_pair
 
 VOLATILE = {"id", "activityDateTime", "cycleId", "changeId", "durationInMilliseconds", "jobId"}
 
@@ -39,8 +39,8 @@ def run_once(tmp: Path, use_http: bool) -> tuple[list[dict[str, Any]], list[dict
             backend = HttpGraph.for_simulator(doc)
         job = pair.job()
         source, target = (
-            GraphClient(backend, ident(src), clock=sim.clock),
-            GraphClient(backend, ident(tgt), clock=sim.clock),
+            GraphClient(backend, identity(src), clock=sim.clock),
+            GraphClient(backend, identity(tgt), clock=sim.clock),
         )
         cycle = Cycle(job, source, target, pair.state(tmp, job), sim.clock)
         records = cycle.run().records

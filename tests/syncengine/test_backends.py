@@ -8,17 +8,14 @@ from typing import Any
 import httpx
 import pytest
 
-from simulator.provisioning.simulated_graph import SimulatedGraph
+from simulator.simulated_graph import SimulatedGraph
 from simulator.testing import running_simulator
 from syncengine.backend import GraphCall, Identity
 from syncengine.client import GraphClient
 from syncengine.errors import NotFoundError, PermissionDeniedError, TokenError, TransportError
 from syncengine.http_backend import HttpGraph
 from tests.conftest import app_of, control_tenant, reader_of
-
-
-def identity(tenant: dict[str, Any], app: dict[str, Any]) -> Identity:
-    return Identity(tenant["cloud"], tenant["id"], app["clientId"])
+from tests.syncengine.pairs import identity
 
 
 def http_backend(doc: dict[str, Any]) -> HttpGraph:

@@ -9,8 +9,8 @@ import pytest
 
 from ccsync.cli import main
 from simulator.testing import running_simulator
-from tests.conftest import control_tenant
-from tests.syncengine.pairs import admin, make_pair
+from tests.conftest import app_of, control_tenant
+from tests.syncengine.pairs import make_pair
 
 
 @pytest.fixture(scope="module")
@@ -29,22 +29,22 @@ endpoints = "{sim.data_dir / "endpoints.json"}"
 [source]
 cloud = "commercial"
 tenant_id = "{src["id"]}"
-client_id = "{admin(src)["clientId"]}"
+client_id = "{app_of(src)["clientId"]}"
 client_secret_env = "CCSYNC_TEST_SOURCE_SECRET"
 service_principal_id = "{pair.sp_id}"
 
 [target]
 cloud = "gcch"
 tenant_id = "{tgt["id"]}"
-client_id = "{admin(tgt)["clientId"]}"
+client_id = "{app_of(tgt)["clientId"]}"
 client_secret_file = "target.secret"
 
 [anchor]
 kind = "extensionAttribute"
 """
         (tmp / "job.toml").write_text(text)
-        (tmp / "target.secret").write_text(admin(tgt)["clientSecret"])
-        yield tmp / "job.toml", admin(src)["clientSecret"], admin(tgt)["clientSecret"]
+        (tmp / "target.secret").write_text(app_of(tgt)["clientSecret"])
+        yield tmp / "job.toml", app_of(src)["clientSecret"], app_of(tgt)["clientSecret"]
 
 
 def test_validate_plan_run_status(

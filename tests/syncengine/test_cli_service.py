@@ -8,14 +8,8 @@ import httpx
 import pytest
 
 from ccsync.cli import main
-from simulator.testing import running_simulator
 
-
-@pytest.fixture(scope="module")
-def sim() -> Any:
-    with running_simulator(seed=17) as s:
-        s.clock.set_virtual()
-        yield s
+SIMULATOR = {"seed": 17, "virtual_clock": True}
 
 
 def text(capsys: pytest.CaptureFixture[str]) -> str:

@@ -11,18 +11,18 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from simulator.provisioning.simulated_graph import SimulatedGraph
+from simulator.simulated_graph import SimulatedGraph
 from simulator.testing import running_simulator
 from syncengine.client import GraphClient
 from syncengine.setup import PairSetup, configure_source, configure_target
-from tests.conftest import control_tenant
-from tests.syncengine.pairs import admin, ident
+from tests.conftest import app_of, control_tenant
+from tests.syncengine.pairs import identity
 
 USERS = 5000
 
 
 def write_job(tmp: Path, sim: Any, src: dict[str, Any], tgt: dict[str, Any]) -> Path:
-    (tmp / "target.secret").write_text(admin(tgt)["clientSecret"])
+    (tmp / "target.secret").write_text(app_of(tgt)["clientSecret"])
     job = tmp / "job.toml"
     job.write_text(
         f"""
@@ -33,12 +33,12 @@ endpoints = "{sim.data_dir / "endpoints.json"}"
 [source]
 cloud = "{src["cloud"]}"
 tenant_id = "{src["id"]}"
-client_id = "{admin(src)["clientId"]}"
+client_id = "{app_of(src)["clientId"]}"
 client_secret_env = "CCSYNC_CRASH_SOURCE_SECRET"
 [target]
 cloud = "{tgt["cloud"]}"
 tenant_id = "{tgt["id"]}"
-client_id = "{admin(tgt)["clientId"]}"
+client_id = "{app_of(tgt)["clientId"]}"
 client_secret_file = "target.secret"
 [scope]
 sync_all = true
@@ -117,12 +117,12 @@ def test_engine_killed_at_random_points_resumes_without_loss_or_duplicates(tmp_p
         src = control_tenant(sim, "commercial", USERS, name="Crash Source", timeout=300)
         tgt = control_tenant(sim, "gcch", 5, name="Crash Target")
         backend = SimulatedGraph(sim.router)
-        s, t = GraphClient(backend, ident(src)), GraphClient(backend, ident(tgt))
+        s, t = GraphClient(backend, identity(src)), GraphClient(backend, identity(tgt))
         pair = PairSetup(src["id"], tgt["id"], "commercial", "gcch")
         configure_target(t, pair)
         configure_source(s, pair)
         job = write_job(tmp_path, sim, src, tgt)
-        env = {**os.environ, "CCSYNC_CRASH_SOURCE_SECRET": admin(src)["clientSecret"]}
+        env = {**os.environ, "CCSYNC_CRASH_SOURCE_SECRET": app_of(src)["clientSecret"]}
 
         # an initial cycle of 5,000 users makes about 10,000 requests; each resumed run only does
         # what is left, so kill points are drawn early enough to land inside every run

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
+from simulator.provisioning.cycles import SYNC_ROLES
 from simulator.provisioning.job_config import SYNC_FABRIC
-from simulator.provisioning.service import SYNC_ROLES
-from simulator.provisioning.simulated_graph import SimulatedGraph
+from simulator.simulated_graph import SimulatedGraph
 from simulator.testing import running_simulator
 from syncengine.backend import Identity
 from syncengine.client import GraphClient
@@ -75,14 +75,6 @@ def b2b_users(pair: Pair, *, service: bool = False) -> dict[str, dict[str, Any]]
     return {k: u for u in users if (k := key(u))}
 
 
-def group_members(pair: Pair) -> list[dict[str, Any]]:
-    src, _ = pair.clients()
-    return src.list_all(
-        f"/groups/{pair.group_id}/members",
-        {"$select": "id,displayName,userPrincipalName,department,accountEnabled"},
-    )
-
-
 def test_initial_cycle_creates_one_b2b_member_per_in_scope_user(pair: Pair, tmp_path: Path) -> None:
     cycle, result = run(pair, tmp_path)
     report = result.report
@@ -91,7 +83,7 @@ def test_initial_cycle_creates_one_b2b_member_per_in_scope_user(pair: Pair, tmp_
     assert report.actions.get("create") == 20
     created = b2b_users(pair)
     assert len(created) == 20
-    members = {m["userPrincipalName"]: m for m in group_members(pair)}
+    members = {m["userPrincipalName"]: m for m in pair.members()}
     domain = next(d for t in [pair.target] for d in [t["defaultDomain"]])
     for u in created.values():
         assert u["userType"] == "Member"
@@ -128,7 +120,7 @@ def test_initial_cycle_creates_one_b2b_member_per_in_scope_user(pair: Pair, tmp_
 def test_incremental_cycle_handles_every_lifecycle_change(pair: Pair, tmp_path: Path) -> None:
     cycle, first = run(pair, tmp_path)
     src, tgt = pair.clients()
-    members = group_members(pair)
+    members = pair.members()
     changed, disabled, leaver, deleted = members[0], members[1], members[2], members[3]
     nick = f"hire{uuid.uuid4().hex[:6]}"
     domain = pair.source["defaultDomain"]
@@ -189,7 +181,7 @@ def test_incremental_cycle_handles_every_lifecycle_change(pair: Pair, tmp_path: 
 def test_user_back_in_scope_within_30_days_is_restored_not_duplicated(pair: Pair, tmp_path: Path) -> None:
     cycle, _ = run(pair, tmp_path)
     src, tgt = pair.clients()
-    leaver = group_members(pair)[0]
+    leaver = pair.members()[0]
     src.delete(f"/groups/{pair.group_id}/members/{leaver['id']}/$ref")
     cycle.run()
     before = len(b2b_users(pair))
@@ -207,7 +199,7 @@ def test_user_back_in_scope_within_30_days_is_restored_not_duplicated(pair: Pair
 def test_disabled_then_unassigned_user_stays_disabled_not_deleted(pair: Pair, tmp_path: Path) -> None:
     cycle, _ = run(pair, tmp_path)
     src, _ = pair.clients()
-    m = group_members(pair)[0]
+    m = pair.members()[0]
     src.patch(f"/users/{m['id']}", {"accountEnabled": False})
     cycle.run()
     src.delete(f"/groups/{pair.group_id}/members/{m['id']}/$ref")
@@ -224,7 +216,7 @@ def test_disabled_then_unassigned_user_stays_disabled_not_deleted(pair: Pair, tm
 def test_delete_action_off_keeps_leavers(pair: Pair, tmp_path: Path) -> None:
     cycle, _ = run(pair, tmp_path, safety=SafetyConfig(delete_action=False))
     src, _ = pair.clients()
-    m = group_members(pair)[0]
+    m = pair.members()[0]
     src.delete(f"/groups/{pair.group_id}/members/{m['id']}/$ref")
     result = cycle.run()
     assert all(r["provisioningAction"] != "delete" for r in result.records)
@@ -234,7 +226,7 @@ def test_delete_action_off_keeps_leavers(pair: Pair, tmp_path: Path) -> None:
 def test_deletion_threshold_holds_deletes_and_force_deletes_releases_them(pair: Pair, tmp_path: Path) -> None:
     cycle, _ = run(pair, tmp_path, safety=SafetyConfig(deletion_threshold=5))
     src, _ = pair.clients()
-    for m in group_members(pair)[:6]:
+    for m in pair.members()[:6]:
         src.delete(f"/groups/{pair.group_id}/members/{m['id']}/$ref")
     held = cycle.run()
     assert held.report.quarantine and held.report.quarantine["reason"] == "TooManyDeletes"
@@ -251,7 +243,7 @@ GOVERNANCE_OR_SUITE = {"cf6b0d46-4093-4546-a0ab-0b1546dcc10e", "f9602137-2203-44
 
 def test_licence_warn_provisions_everybody_and_names_the_unlicensed_count(pair: Pair, tmp_path: Path) -> None:
     src, _ = pair.clients()
-    members = group_members(pair)
+    members = pair.members()
     user = members[0]
     held = src.get(f"/users/{user['id']}", {"$select": "assignedLicenses"})["assignedLicenses"]
     if held:
@@ -276,7 +268,7 @@ def test_licence_warn_provisions_everybody_and_names_the_unlicensed_count(pair: 
 
 def test_enforce_skips_unlicensed_users_with_a_reason(pair: Pair, tmp_path: Path) -> None:
     src, _ = pair.clients()
-    user = group_members(pair)[0]
+    user = pair.members()[0]
     lic = src.get(f"/users/{user['id']}", {"$select": "assignedLicenses"})["assignedLicenses"]
     if lic:
         src.post(
@@ -333,7 +325,7 @@ def test_dry_run_plans_without_writing(pair: Pair, tmp_path: Path) -> None:
 def test_target_user_deleted_by_a_target_admin_is_not_restored(pair: Pair, tmp_path: Path) -> None:
     cycle, _ = run(pair, tmp_path)
     src, tgt = pair.clients()
-    member = group_members(pair)[0]
+    member = pair.members()[0]
     mine = next(
         u
         for u in b2b_users(pair).values()
@@ -360,7 +352,7 @@ def test_dry_run_over_the_deletion_threshold_leaves_the_state_file_unchanged(
 ) -> None:
     cycle, _ = run(pair, tmp_path, safety=SafetyConfig(deletion_threshold=5))
     src, _ = pair.clients()
-    leavers = group_members(pair)[:6]
+    leavers = pair.members()[:6]
     for m in leavers:
         src.delete(f"/groups/{pair.group_id}/members/{m['id']}/$ref")
     before = _state_content(cycle.state)
@@ -379,7 +371,7 @@ def test_dry_run_over_the_deletion_threshold_leaves_the_state_file_unchanged(
 def test_deletion_threshold_trips_only_when_a_cycles_deletions_exceed_it(pair: Pair, tmp_path: Path) -> None:
     cycle, _ = run(pair, tmp_path, safety=SafetyConfig(deletion_threshold=5))
     src, _ = pair.clients()
-    members = group_members(pair)
+    members = pair.members()
     for m in members[:5]:  # exactly the threshold: allowed
         src.delete(f"/groups/{pair.group_id}/members/{m['id']}/$ref")
     at = cycle.run()
@@ -396,7 +388,7 @@ def _lacking(pair: Pair) -> list[dict[str, Any]]:
     src, _ = pair.clients()
     return [
         m
-        for m in group_members(pair)
+        for m in pair.members()
         if not {
             x["skuId"]
             for x in src.get(f"/users/{m['id']}", {"$select": "assignedLicenses"})["assignedLicenses"]
@@ -407,7 +399,7 @@ def _lacking(pair: Pair) -> list[dict[str, Any]]:
 
 def test_licence_warning_of_an_incremental_cycle_counts_the_whole_scope(pair: Pair, tmp_path: Path) -> None:
     src, _ = pair.clients()
-    members = group_members(pair)
+    members = pair.members()
     for m in members[:2]:  # at least two users lack the licence
         held = src.get(f"/users/{m['id']}", {"$select": "assignedLicenses"})["assignedLicenses"]
         if held:
@@ -436,7 +428,7 @@ def test_licence_warning_of_an_incremental_cycle_counts_the_whole_scope(pair: Pa
 def test_target_edits_are_corrected_by_the_next_source_side_change(pair: Pair, tmp_path: Path) -> None:
     cycle, _ = run(pair, tmp_path)
     src, tgt = pair.clients()
-    members = group_members(pair)[:3]
+    members = pair.members()[:3]
     renamed, blocked, untouched = members
 
     def mine(member: dict[str, Any]) -> dict[str, Any]:
@@ -472,13 +464,13 @@ def test_initial_cycle_imports_by_assignment_not_every_user_of_the_tenant(pair: 
     assert first.report.actions.get("create") == 20
     # a watermark reset with a user unassigned meanwhile: the new initial import still sees the linked
     # user and deprovisions it, and changes made after the import come through the delta link
-    leaver = group_members(pair)[0]
+    leaver = pair.members()[0]
     src.delete(f"/groups/{pair.group_id}/members/{leaver['id']}/$ref")
     cycle.state.commit_watermark(None)
     again = cycle.run()
     assert again.report.kind == "initial" and again.report.imported == 20
     assert again.report.actions.get("delete") == 1 and len(b2b_users(pair)) == 19
-    stayer = group_members(pair)[0]
+    stayer = pair.members()[0]
     src.patch(f"/users/{stayer['id']}", {"department": "After The Import"})
     later = cycle.run()
     assert later.report.kind == "incremental" and later.report.imported == 1
@@ -500,7 +492,7 @@ def _invite_as_guest(pair: Pair, member: dict[str, Any]) -> dict[str, Any]:
 
 
 def test_existing_b2b_guest_is_updated_not_reinvited_and_stays_guest(pair: Pair, tmp_path: Path) -> None:
-    member = group_members(pair)[0]
+    member = pair.members()[0]
     guest = _invite_as_guest(pair, member)
     assert guest["userType"] == "Guest"
     _, result = run_as_service(pair, tmp_path)
@@ -521,7 +513,7 @@ def test_existing_guest_becomes_member_when_the_usertype_mapping_applies_always(
     from syncengine import mapping
     from syncengine.model import ApplyOn, AttributeMapping, MappingKind
 
-    member = group_members(pair)[0]
+    member = pair.members()[0]
     guest = _invite_as_guest(pair, member)
     always = tuple(
         AttributeMapping("userType", MappingKind.CONSTANT, "Member", ApplyOn.ALWAYS)

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from simulator.provisioning.simulated_graph import SimulatedGraph
+from simulator.simulated_graph import SimulatedGraph
 from syncengine.backend import Identity
 from syncengine.client import GraphClient
 from syncengine.licences import (
@@ -22,7 +22,7 @@ from syncengine.licences import (
     skip_reason,
 )
 from syncengine.model import JobConfig, LicencePolicy
-from tests.conftest import app_of
+from tests.syncengine.pairs import identity
 
 P1 = "078d2b04-f1bd-4111-bbd4-b4b1b354cef4"
 P2 = "84a661c4-e949-4bd2-a560-ed7766fcaf2b"
@@ -223,13 +223,8 @@ def test_skip_reason_has_a_code_and_names_the_licence() -> None:
 # -- against the simulator --------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def backend(ccsync_simulator: Any) -> SimulatedGraph:
-    return SimulatedGraph(ccsync_simulator.router)
-
-
 def admin(backend: SimulatedGraph, tenant: dict[str, Any]) -> GraphClient:
-    return GraphClient(backend, Identity(tenant["cloud"], tenant["id"], app_of(tenant)["clientId"]))
+    return GraphClient(backend, identity(tenant))
 
 
 def members(client: GraphClient) -> list[dict[str, Any]]:

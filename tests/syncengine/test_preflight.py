@@ -8,9 +8,10 @@ from typing import Any
 
 import pytest
 
-from simulator.provisioning.simulated_graph import SimulatedGraph
-from syncengine.backend import CLOUDS, Identity
+from simulator.simulated_graph import SimulatedGraph
+from syncengine.backend import Identity
 from syncengine.client import GraphClient
+from syncengine.clouds import CLOUDS
 from syncengine.model import JobConfig
 from syncengine.preflight import (
     PreflightError,
@@ -20,9 +21,8 @@ from syncengine.preflight import (
     run_preflight,
     validate_credentials_message,
 )
-from tests.conftest import app_of, reader_of
-
-POLICY = "/policies/crossTenantAccessPolicy"
+from tests.conftest import CLOUD_INSTANCE, POLICY, app_of, reader_of
+from tests.syncengine.pairs import identity
 
 # The documented texts, written out here so a change to the engine's copies is caught.
 SOURCE_MESSAGE = (
@@ -39,13 +39,6 @@ SYNC_CHECK = "AzureActiveDirectoryCrossTenantSyncPolicyCheckFailure"
 B2B_CHECK = "AzureDirectoryB2BManagementPolicyCheckFailure"
 TOKEN_EXPIRED = "AzureActiveDirectoryTokenExpired"
 ENDPOINT = "CrossCloudEndpointNotAllowed"
-
-INSTANCE = {
-    "commercial": "microsoftonline.com",
-    "gcch": "microsoftonline.us",
-    "dod": "microsoftonline.us",
-    "china": "partner.microsoftonline.cn",
-}
 
 
 @dataclass
@@ -75,10 +68,10 @@ class Pair:
 
     def target_ticks_cross_cloud_sync(self) -> None:
         """Target, Microsoft cloud settings: cross-cloud synchronization for the source cloud."""
-        self.target_admin.patch(POLICY, {"allowedCloudEndpoints": [INSTANCE[self.source["cloud"]]]})
+        self.target_admin.patch(POLICY, {"allowedCloudEndpoints": [CLOUD_INSTANCE[self.source["cloud"]]]})
 
     def source_allows_target_cloud(self) -> None:
-        self.source_admin.patch(POLICY, {"allowedCloudEndpoints": [INSTANCE[self.target["cloud"]]]})
+        self.source_admin.patch(POLICY, {"allowedCloudEndpoints": [CLOUD_INSTANCE[self.target["cloud"]]]})
 
     def target_adds_partner(self) -> None:
         self.target_admin.post(f"{POLICY}/partners", {"tenantId": self.source["id"]})
@@ -115,13 +108,8 @@ class Pair:
         self.source_allows_outbound_redemption()
 
 
-@pytest.fixture(scope="module")
-def backend(ccsync_simulator: Any) -> SimulatedGraph:
-    return SimulatedGraph(ccsync_simulator.router)
-
-
 def client(backend: SimulatedGraph, tenant: dict[str, Any], app: dict[str, Any]) -> GraphClient:
-    return GraphClient(backend, Identity(tenant["cloud"], tenant["id"], app["clientId"]))
+    return GraphClient(backend, identity(tenant, app))
 
 
 @pytest.fixture

@@ -12,12 +12,12 @@ from typing import Any
 import httpx
 import pytest
 
-from simulator.testing import running_simulator
 from syncengine.cycle import Cycle
+from syncengine.job_status import NEVER
 from syncengine.model import SafetyConfig
-from syncengine.runner import NEVER, PORTAL_RESTART, JobRunner, ResetScope, parse_reset_scope
+from syncengine.runner import PORTAL_RESTART, JobRunner, ResetScope, parse_reset_scope
 from syncengine.state import EngineState
-from tests.conftest import control_tenant
+from tests.conftest import control_tenant, graph_time
 from tests.syncengine.pairs import Pair, make_pair
 
 MEMBERS = 8
@@ -53,11 +53,7 @@ STATUS_KEYS = {
 }
 
 
-@pytest.fixture(scope="module")
-def sim() -> Iterator[Any]:
-    with running_simulator(seed=31, empty=True) as s:
-        s.clock.set_virtual(datetime(2026, 1, 5, 8, 0, tzinfo=UTC))
-        yield s
+SIMULATOR = {"seed": 31, "empty": True, "virtual_clock": datetime(2026, 1, 5, 8, 0, tzinfo=UTC)}
 
 
 @pytest.fixture
@@ -69,7 +65,9 @@ def pair(sim: Any) -> Iterator[Pair]:
     ]
     p = make_pair(sim, tenants[0], tenants[1], members=MEMBERS)
     src, _ = p.clients()
-    for m in members(p):  # seeded tenants have the odd disabled user: every member counts here
+    for m in p.members(
+        "id,userPrincipalName"
+    ):  # seeded tenants have the odd disabled user: every member counts here
         src.patch(f"/users/{m['id']}", {"accountEnabled": True})
     yield p
     for f in httpx.get(f"{sim.control_url}/_simulator/faults", timeout=10).json()["value"]:
@@ -132,15 +130,10 @@ def job(make_job: Callable[..., Job]) -> Job:
 # -- helpers -----------------------------------------------------------------------------------
 
 
-def members(pair: Pair) -> list[dict[str, Any]]:
-    src, _ = pair.clients()
-    return src.list_all(f"/groups/{pair.group_id}/members", {"$select": "id,userPrincipalName"})
-
-
 def touch_members(pair: Pair) -> None:
     """Change every member's department: the next incremental cycle updates each of them."""
     src, _ = pair.clients()
-    for i, m in enumerate(members(pair)):
+    for i, m in enumerate(pair.members("id,userPrincipalName")):
         src.patch(f"/users/{m['id']}", {"department": f"Dept {uuid.uuid4().hex[:4]} {i}"})
 
 
@@ -178,10 +171,6 @@ def first_cycle(job: Job) -> None:
 
 def iso(dt: datetime) -> str:
     return dt.strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def parse(text: str) -> datetime:
-    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
 
 
 # -- status shape ------------------------------------------------------------------------------
@@ -334,7 +323,7 @@ def test_too_many_deletes_quarantines_and_force_deletes_releases_them(make_job: 
     job = make_job(deletion_threshold=2)
     first_cycle(job)
     src, _ = job.pair.clients()
-    for m in members(job.pair)[:3]:
+    for m in job.pair.members("id,userPrincipalName")[:3]:
         src.delete(f"/groups/{job.pair.group_id}/members/{m['id']}/$ref")
     now = job.advance(minutes=40)
     job.runner.tick()
@@ -353,7 +342,7 @@ def test_too_many_deletes_quarantines_and_force_deletes_releases_them(make_job: 
     assert s["code"] == "Active" and s["quarantine"] is None
     assert job.state.staged() == [] and b2b_count(job.pair) == MEMBERS - 3
     # the release is for one cycle only
-    assert not job.runner._rec["force_deletes"]
+    assert not job.runner._rec.force_deletes
 
 
 def test_every_call_to_the_target_refused_quarantines_with_encountered_quarantine_exception(job: Job) -> None:
@@ -450,7 +439,7 @@ def test_quarantine_retries_at_6_12_24_hours_then_daily_and_disables_after_28_da
     job.runner.tick()
     offsets = []
     while (nxt := job.status()["quarantine"]["nextAttempt"]) is not None:
-        at = parse(nxt)
+        at = graph_time(nxt)
         job.advance(seconds=(at - job.sim.clock.now()).total_seconds() - 1)
         assert not job.runner.due() and job.runner.tick() is None
         job.advance(seconds=1)

@@ -7,25 +7,22 @@ from typing import Any
 
 import pytest
 
-from simulator.provisioning.simulated_graph import SimulatedGraph
-from syncengine.backend import Identity
+from simulator.simulated_graph import SimulatedGraph
 from syncengine.client import GraphClient
 from syncengine.model import FilterClause, FilterGroup, ScopeConfig
 from syncengine.model import FilterOperator as Op
 from syncengine.scope import (
     EXTERNAL_FILTER_KEY,
     Assignments,
-    ScopeConfigError,
     assigned_user_ids,
     decide,
-    evaluate_clause,
-    evaluate_filters,
     group_members,
     is_internal_member,
     load_assignments,
-    validate_filters,
 )
+from syncengine.scoping_filters import ScopeConfigError, evaluate_clause, evaluate_filters, validate_filters
 from tests.conftest import app_of
+from tests.syncengine.pairs import identity
 
 DEFAULT_ROLE = "00000000-0000-0000-0000-000000000000"
 
@@ -298,12 +295,10 @@ def test_assigned_user_ids_unions_users_and_direct_members() -> None:
 
 
 @pytest.fixture
-def source(ccsync_simulator: Any, new_tenant: Any) -> tuple[GraphClient, dict[str, Any]]:
+def source(backend: SimulatedGraph, new_tenant: Any) -> tuple[GraphClient, dict[str, Any]]:
     tenant = new_tenant("commercial", users=6)
     app = app_of(tenant, "AppRoleAssignment.ReadWrite.All")
-    client = GraphClient(
-        SimulatedGraph(ccsync_simulator.router), Identity(tenant["cloud"], tenant["id"], app["clientId"])
-    )
+    client = GraphClient(backend, identity(tenant, app))
     return client, tenant
 
 

@@ -8,7 +8,6 @@ from typing import Any
 import pytest
 
 from ccsync.cli import main
-from simulator.testing import running_simulator
 from tests.conftest import GraphHttp, app_of
 
 GCCH = "contosogov.onmicrosoft.us"
@@ -16,10 +15,7 @@ CHINA = "contosochina.partner.onmschina.cn"
 COMMERCIAL = "contoso.onmicrosoft.com"
 
 
-@pytest.fixture(scope="module")
-def sim() -> Any:
-    with running_simulator(seed=21) as s:
-        yield s
+SIMULATOR = {"seed": 21}
 
 
 def _policy_state(sim: Any, domain: str) -> Any:

@@ -21,7 +21,7 @@ import httpx
 import pytest
 
 from loadtests.capacity.metering import MeteredGraph
-from simulator.provisioning.simulated_graph import SimulatedGraph
+from simulator.simulated_graph import SimulatedGraph
 from simulator.testing import running_simulator
 from simulator.world.spec import ADMIN_PERMISSIONS
 from syncengine import mapping
@@ -33,7 +33,7 @@ from syncengine.model import AnchorConfig, AnchorKind, JobConfig, ScopeConfig
 from syncengine.pacing import ThrottleGate
 from syncengine.setup import PairSetup, configure_source, configure_target
 from syncengine.state import EngineState
-from tests.syncengine.pairs import ident
+from tests.syncengine.pairs import identity
 
 JOBS = 3
 
@@ -64,10 +64,10 @@ def test_three_jobs_into_one_tenant_use_the_budget_they_share_without_violations
             tgt_ident = Identity("gcch", target["id"], apps[i])
             setup = PairSetup(source["id"], target["id"], "commercial", "gcch")
             configure_target(GraphClient(plain, tgt_ident, clock=sim.clock), setup)
-            configure_source(GraphClient(plain, ident(source), clock=sim.clock), setup)
+            configure_source(GraphClient(plain, identity(source), clock=sim.clock), setup)
             job = JobConfig(
                 name=f"job {i}",
-                source=ident(source),
+                source=identity(source),
                 target=tgt_ident,
                 mappings=mapping.DEFAULT_MAPPINGS,
                 scope=ScopeConfig(sync_all=True),
@@ -165,7 +165,7 @@ def test_the_provisioning_service_gives_jobs_into_one_target_tenant_one_gate() -
                 target=Identity(target["cloud"], target["id"], SYNC_FABRIC),
                 mappings=mapping.DEFAULT_MAPPINGS,
             )
-            return sim.provisioning._clients(job)[1]
+            return sim.provisioning.cycles.clients(job)[1]
 
         first, second = (target_client(s, gcch) for s in sources[:2])
         other = target_client(sources[0], dod)
@@ -181,7 +181,7 @@ def test_on_a_real_clock_one_jobs_429_holds_the_other_jobs_of_the_same_app(gated
         gate = ThrottleGate(sim.clock) if gated else None
         retry = RetryPolicy(max_attempts=2)  # the ungated case escalates; two tries make the point
         jobs = [
-            GraphClient(SimulatedGraph(sim.router), ident(target), clock=sim.clock, gate=gate, retry=retry)
+            GraphClient(SimulatedGraph(sim.router), identity(target), clock=sim.clock, gate=gate, retry=retry)
             for _ in range(2)
         ]
         users = [u["id"] for u in jobs[0].list_all("/users", {"$select": "id", "$top": "40"})][:40]

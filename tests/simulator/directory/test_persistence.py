@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 from pathlib import Path
 
-from simulator.clock import Clock
 from simulator.clouds import Cloud
 from simulator.directory import users as dir_users
 from simulator.directory.journal import Journal
@@ -14,12 +12,7 @@ from simulator.directory.record import UserRecord
 from simulator.directory.store import Store
 from simulator.directory.tenant import Tenant
 from simulator.world import seed_tenant
-
-START = datetime(2025, 1, 15, 9, 30, tzinfo=UTC)
-
-
-def snapshot_text(store: Store, *, sort_keys: bool = True) -> str:
-    return json.dumps(store.snapshot(), sort_keys=sort_keys, ensure_ascii=False)
+from tests.simulator.conftest import new_store, snapshot_text
 
 
 def lived_in(store: Store) -> Tenant:
@@ -48,11 +41,11 @@ def lived_in(store: Store) -> Tenant:
 
 
 def test_a_snapshot_round_trip_is_byte_identical() -> None:
-    store = Store(Clock(virtual_start=START))
+    store = new_store()
     lived_in(store)
     for sort_keys in (True, False):
         text = snapshot_text(store, sort_keys=sort_keys)
-        again = Store(Clock(virtual_start=START))
+        again = new_store()
         again.restore(json.loads(text))
         assert snapshot_text(again, sort_keys=sort_keys) == text
     t = next(iter(again.tenants.values()))
@@ -62,9 +55,9 @@ def test_a_snapshot_round_trip_is_byte_identical() -> None:
 
 
 def test_a_restored_tenant_indexes_and_counts_as_the_live_one() -> None:
-    store = Store(Clock(virtual_start=START))
+    store = new_store()
     t = lived_in(store)
-    again = Store(Clock(virtual_start=START))
+    again = new_store()
     again.restore(json.loads(snapshot_text(store)))
     r = again.tenants[t.id]
     assert r.upn_index == t.upn_index and "new.hire@persist.onmicrosoft.com" in r.upn_index
@@ -74,7 +67,7 @@ def test_a_restored_tenant_indexes_and_counts_as_the_live_one() -> None:
 
 
 def test_the_journal_round_trip_keeps_every_user_and_cursor(tmp_path: Path) -> None:
-    store = Store(Clock(virtual_start=START))
+    store = new_store()
     store.journal = Journal(tmp_path / "state.db")
     t = lived_in(store)  # a full write, then incremental ones
     dir_users.update_user(t, next(iter(t.users.values())), {"city": "Oslo"}, store.clock.now())
@@ -82,7 +75,7 @@ def test_the_journal_round_trip_keeps_every_user_and_cursor(tmp_path: Path) -> N
     before = snapshot_text(store)
     store.journal.close()
 
-    reopened = Store(Clock(virtual_start=START))
+    reopened = new_store()
     journal = Journal(tmp_path / "state.db")
     journal.load(reopened)
     journal.close()

@@ -1,4 +1,4 @@
-"""What the directory resource tests share: a fresh tenant per module, and "nothing changed" probes."""
+"""What the directory resource tests share: bodies and makers of users and groups, and "nothing changed" probes."""
 
 from __future__ import annotations
 
@@ -72,6 +72,20 @@ def new_user_body(tenant: dict[str, Any], **over: Any) -> dict[str, Any]:
     }
     body.update(over)
     return body
+
+
+def make_user(graph: GraphHttp, tenant: dict[str, Any], **over: Any) -> dict[str, Any]:
+    """A user created through Graph (``new_user_body`` with ``over``)."""
+    r = graph("POST", "/users", json=new_user_body(tenant, **over))
+    assert r.status_code == 201, r.text
+    return r.json()
+
+
+def make_group(graph: GraphHttp, **over: Any) -> dict[str, Any]:
+    """A group created through Graph (``new_group_body`` with ``over``)."""
+    r = graph("POST", "/groups", json=new_group_body(**over))
+    assert r.status_code == 201, r.text
+    return r.json()
 
 
 def ref(object_id: str) -> dict[str, str]:

@@ -7,14 +7,13 @@ import json
 import uuid
 from typing import Any
 
-import msal
 import pytest
 
 from tests.conftest import (
     GraphHttp,
     assert_graph_error,
-    ca_session,
     msal_token,
+    token_result,
 )
 from tests.simulator.graph.directory_client import ids, new_group_body, state
 
@@ -22,11 +21,6 @@ DEFAULT_ACCESS = "00000000-0000-0000-0000-000000000000"
 
 
 TENANT = {"users": 5}
-
-
-@pytest.fixture(scope="module")
-def user_ids(graph: GraphHttp) -> list[str]:
-    return ids(graph, "/users?$select=id")
 
 
 def make_app(graph: GraphHttp, **over: Any) -> dict[str, Any]:
@@ -39,20 +33,6 @@ def make_sp(graph: GraphHttp, app_id: str) -> dict[str, Any]:
     r = graph("POST", "/servicePrincipals", json={"appId": app_id})
     assert r.status_code == 201, r.text
     return r.json()
-
-
-def token_result(
-    endpoints: dict[str, Any], tenant: dict[str, Any], client_id: str, secret: str
-) -> dict[str, Any]:
-    cloud = endpoints["clouds"][tenant["cloud"]]
-    cca = msal.ConfidentialClientApplication(
-        client_id,
-        client_credential=secret,
-        authority=f"{cloud['login']}/{tenant['id']}",
-        instance_discovery=False,
-        http_client=ca_session(endpoints),
-    )
-    return cca.acquire_token_for_client(scopes=[cloud["scope"]])
 
 
 def claims(token: str) -> dict[str, Any]:

@@ -21,31 +21,12 @@ from simulator.graph.router import GraphRouter, Route
 from simulator.wire.message import GraphRequest, GraphResponse, Headers
 from simulator.world import seed_tenant
 from tests.conftest import GraphHttp, app_of, assert_graph_error, reader_of
+from tests.simulator.graph.directory_client import count, new_user_body
 
 JSON = {"Content-Type": "application/json"}
 
 
 TENANT = {"cloud": "commercial", "users": 12, "name": "Batch Ltd"}
-
-
-@pytest.fixture
-def user_ids(graph: GraphHttp) -> list[str]:
-    return [u["id"] for u in graph("GET", "/users?$select=id&$top=5").json()["value"]]
-
-
-def new_user_body(tenant: dict[str, Any]) -> dict[str, Any]:
-    nick = f"b{uuid.uuid4().hex[:8]}"
-    return {
-        "accountEnabled": True,
-        "displayName": "Bat Ch",
-        "mailNickname": nick,
-        "userPrincipalName": f"{nick}@{tenant['defaultDomain']}",
-        "passwordProfile": {"password": "Xy!12345678"},
-    }
-
-
-def user_count(graph: GraphHttp) -> int:
-    return int(graph("GET", "/users/$count", headers={"ConsistencyLevel": "eventual"}).text)
 
 
 def run(graph: GraphHttp, *items: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -124,7 +105,7 @@ def test_count_item_answers_a_text_body(graph: GraphHttp) -> None:
         {"id": "no-header", "method": "GET", "url": "/users/$count"},
     )
     assert out["n"]["headers"]["Content-Type"].startswith("text/plain")
-    assert out["n"]["body"] == str(user_count(graph))
+    assert out["n"]["body"] == str(count(graph, "/users"))
     assert_item_error(out["no-header"], 400, "Request_BadRequest")
 
 
@@ -154,7 +135,7 @@ def test_absolute_urls_of_this_version_work(graph: GraphHttp, user_ids: list[str
 
 
 def test_item_faults_are_item_400s(graph: GraphHttp, tenant: dict[str, Any], user_ids: list[str]) -> None:
-    before = user_count(graph)
+    before = count(graph, "/users")
     out = run(
         graph,
         {"id": "no-ctype", "method": "POST", "url": "/users", "body": new_user_body(tenant)},
@@ -168,7 +149,7 @@ def test_item_faults_are_item_400s(graph: GraphHttp, tenant: dict[str, Any], use
     assert "HEAD" in assert_item_error(out["verb"], 400, "BadRequest")["message"]
     assert "base64" in assert_item_error(out["b64"], 400, "BadRequest")["message"]
     assert out["ok"]["status"] == 200
-    assert user_count(graph) == before
+    assert count(graph, "/users") == before
 
 
 def test_base64_body_is_decoded(graph: GraphHttp, tenant: dict[str, Any]) -> None:
@@ -214,7 +195,7 @@ def test_client_request_id_of_an_item_is_echoed_in_its_error(graph: GraphHttp) -
 def test_dependents_of_a_failed_item_get_424(
     graph: GraphHttp, tenant: dict[str, Any], user_ids: list[str]
 ) -> None:
-    before = user_count(graph)
+    before = count(graph, "/users")
     out = run(
         graph,
         {"id": "missing", "method": "GET", "url": "/users/nobody"},
@@ -234,7 +215,7 @@ def test_dependents_of_a_failed_item_get_424(
     assert_item_error(out["create"], 424, "FailedDependency")
     assert_item_error(out["after"], 424, "FailedDependency")
     assert out["free"]["status"] == 200 and out["fine"]["status"] == 200
-    assert user_count(graph) == before
+    assert count(graph, "/users") == before
 
 
 def test_snake_case_depends_on_is_ignored(graph: GraphHttp, user_ids: list[str]) -> None:
@@ -266,7 +247,7 @@ def test_snake_case_depends_on_can_be_honoured() -> None:
 
 
 def batch_400(graph: GraphHttp, payload: Any, fragment: str, **kw: Any) -> None:
-    before = user_count(graph)
+    before = count(graph, "/users")
     r = (
         graph("POST", "/$batch", json=payload, **kw)
         if payload is not None
@@ -274,7 +255,7 @@ def batch_400(graph: GraphHttp, payload: Any, fragment: str, **kw: Any) -> None:
     )
     err = assert_graph_error(r, 400, "BadRequest")
     assert fragment.lower() in err["message"].lower(), err["message"]
-    assert user_count(graph) == before
+    assert count(graph, "/users") == before
 
 
 def test_dependency_on_a_later_or_unknown_id_fails_the_batch(

@@ -9,6 +9,7 @@ from tests.conftest import GraphHttp, assert_graph_error, reader_of
 from tests.simulator.graph.directory_client import (
     count,
     ids,
+    make_user,
     new_group_body,
     new_user_body,
     ref,
@@ -19,12 +20,6 @@ DELETED_USERS = "/directory/deletedItems/microsoft.graph.user"
 
 
 TENANT = {"users": 5}
-
-
-def make_user(graph: GraphHttp, tenant: dict[str, Any], **over: Any) -> dict[str, Any]:
-    r = graph("POST", "/users", json=new_user_body(tenant, **over))
-    assert r.status_code == 201, r.text
-    return r.json()
 
 
 def deleted_user(graph: GraphHttp, tenant: dict[str, Any]) -> dict[str, Any]:

@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 from tests.conftest import GraphHttp, app_of, assert_graph_error
+from tests.simulator.graph.directory_client import make_user
 
 
 @pytest.fixture
@@ -39,21 +40,6 @@ def run_round(graph: GraphHttp, url: str, page: int | None = None) -> tuple[list
         if "@odata.deltaLink" in body:
             return entries, body["@odata.deltaLink"], pages
         url = body["@odata.nextLink"]
-
-
-def make_user(graph: GraphHttp, tenant: dict[str, Any], **extra: Any) -> dict[str, Any]:
-    nick = f"d{uuid.uuid4().hex[:8]}"
-    body = {
-        "accountEnabled": True,
-        "displayName": f"Delta {nick}",
-        "mailNickname": nick,
-        "userPrincipalName": f"{nick}@{tenant['defaultDomain']}",
-        "passwordProfile": {"password": "Xy!12345678"},
-        **extra,
-    }
-    r = graph("POST", "/users", json=body)
-    assert r.status_code == 201, r.text
-    return r.json()
 
 
 @pytest.mark.parametrize("spelling", ["/users/delta", "/users/delta()", "/users/microsoft.graph.delta()"])

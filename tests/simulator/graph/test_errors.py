@@ -19,25 +19,9 @@ from tests.conftest import (
     reader_of,
     tenant_of,
 )
+from tests.simulator.graph.directory_client import count, new_user_body
 
 TENANT = {"cloud": "commercial", "users": 30, "name": "Errors Ltd"}
-
-
-def user_count(graph: GraphHttp) -> int:
-    return int(graph("GET", "/users/$count", headers={"ConsistencyLevel": "eventual"}).text)
-
-
-def new_user_body(tenant: dict[str, Any], **over: Any) -> dict[str, Any]:
-    nick = f"e{uuid.uuid4().hex[:8]}"
-    body = {
-        "accountEnabled": True,
-        "displayName": "Err Or",
-        "mailNickname": nick,
-        "userPrincipalName": f"{nick}@{tenant['defaultDomain']}",
-        "passwordProfile": {"password": "Xy!12345678"},
-    }
-    body.update(over)
-    return body
 
 
 # -- 401 -----------------------------------------------------------------------------------
@@ -100,10 +84,10 @@ def test_read_only_app_gets_403_on_write_and_directory_is_unchanged(
     endpoints: dict[str, Any], tenant: dict[str, Any], graph: GraphHttp
 ) -> None:
     reader = GraphHttp(endpoints, tenant, reader_of(tenant))
-    before = user_count(graph)
+    before = count(graph, "/users")
     r = reader("POST", "/users", json=new_user_body(tenant))
     assert_graph_error(r, 403, "Authorization_RequestDenied")
-    assert user_count(graph) == before
+    assert count(graph, "/users") == before
 
 
 def test_unknown_user_is_404(graph: GraphHttp) -> None:
@@ -129,12 +113,12 @@ def test_unknown_user_is_404(graph: GraphHttp) -> None:
     ],
 )
 def test_malformed_bodies_are_400(graph: GraphHttp, content: bytes, headers: dict[str, str]) -> None:
-    before = user_count(graph)
+    before = count(graph, "/users")
     r = graph("POST", "/users", content=content, headers=headers)
     assert r.status_code == 400
     assert_graph_error(r, 400, r.json()["error"]["code"])
     assert r.json()["error"]["code"] in ("BadRequest", "Request_BadRequest")
-    assert user_count(graph) == before
+    assert count(graph, "/users") == before
 
 
 @pytest.mark.parametrize(
@@ -156,13 +140,13 @@ def test_malformed_bodies_are_400(graph: GraphHttp, content: bytes, headers: dic
 def test_invalid_user_properties_are_400_and_nothing_is_created(
     graph: GraphHttp, tenant: dict[str, Any], override: dict[str, Any]
 ) -> None:
-    before = user_count(graph)
+    before = count(graph, "/users")
     body = new_user_body(tenant, **override)
     if override == {"passwordProfile": None}:
         body.pop("passwordProfile")
     err = assert_graph_error(graph("POST", "/users", json=body), 400, "Request_BadRequest")
     assert err["message"]
-    assert user_count(graph) == before
+    assert count(graph, "/users") == before
 
 
 def test_duplicate_upn_is_400(graph: GraphHttp, tenant: dict[str, Any]) -> None:
@@ -181,11 +165,11 @@ def test_invalid_patch_changes_nothing(graph: GraphHttp, tenant: dict[str, Any])
 
 
 def test_oversized_body_is_413_graph_shaped(graph: GraphHttp, tenant: dict[str, Any]) -> None:
-    before = user_count(graph)
+    before = count(graph, "/users")
     body = new_user_body(tenant, jobTitle="x" * (5 * 1024 * 1024))
     r = graph("POST", "/users", json=body)
     assert_graph_error(r, 413, "Request_EntityTooLarge")
-    assert user_count(graph) == before
+    assert count(graph, "/users") == before
 
 
 # -- 400 odd queries ------------------------------------------------------------------------

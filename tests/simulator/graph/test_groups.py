@@ -13,8 +13,9 @@ from tests.simulator.graph.directory_client import (
     GRAPH_V1,
     count,
     ids,
+    make_group,
+    make_user,
     new_group_body,
-    new_user_body,
     ref,
     state,
 )
@@ -25,23 +26,6 @@ DUPLICATE_MEMBER = (
 
 
 TENANT = {"users": 30}
-
-
-@pytest.fixture(scope="module")
-def user_ids(graph: GraphHttp) -> list[str]:
-    return ids(graph, "/users?$select=id&$top=999")
-
-
-def make_group(graph: GraphHttp, **over: Any) -> dict[str, Any]:
-    r = graph("POST", "/groups", json=new_group_body(**over))
-    assert r.status_code == 201, r.text
-    return r.json()
-
-
-def make_user(graph: GraphHttp, tenant: dict[str, Any]) -> dict[str, Any]:
-    r = graph("POST", "/users", json=new_user_body(tenant))
-    assert r.status_code == 201, r.text
-    return r.json()
 
 
 def member_ids(graph: GraphHttp, gid: str, nav: str = "members") -> set[str]:

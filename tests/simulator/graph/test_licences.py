@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import GraphHttp, assert_graph_error, reader_of
-from tests.simulator.graph.directory_client import EVENTUAL, everything, new_user_body, state
+from tests.simulator.graph.directory_client import EVENTUAL, everything, make_user, state
 
 #: skuId -> skuPartNumber, from Microsoft's licensing reference (graph-protocol.md §6.4).
 REAL_SKUS = {
@@ -37,12 +37,6 @@ def skus(graph: GraphHttp) -> dict[str, dict[str, Any]]:
 
 def consumed(graph: GraphHttp, sku_id: str) -> int:
     return skus(graph)[sku_id]["consumedUnits"]
-
-
-def make_user(graph: GraphHttp, tenant: dict[str, Any], **over: Any) -> dict[str, Any]:
-    r = graph("POST", "/users", json=new_user_body(tenant, **over))
-    assert r.status_code == 201, r.text
-    return r.json()
 
 
 def assign(graph: GraphHttp, uid: str, add: list[dict[str, Any]], remove: list[str]) -> Any:

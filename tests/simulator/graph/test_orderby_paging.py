@@ -4,12 +4,12 @@ repeat or go missing (the skip token carries the last sort key and id, not an of
 from __future__ import annotations
 
 import itertools
-import uuid
 from typing import Any
 
 import pytest
 
 from tests.conftest import GraphHttp
+from tests.simulator.graph.directory_client import ids, new_group_body, new_user_body
 
 _names = itertools.count()
 
@@ -18,17 +18,11 @@ TENANT = {"users": 40}
 
 
 def _create(graph: GraphHttp, tenant: dict[str, Any], kind: str, name: str) -> str:
-    nick = f"o{uuid.uuid4().hex[:10]}"
     body: dict[str, Any] = {"displayName": name}
     if kind == "users":
-        body |= {
-            "accountEnabled": True,
-            "mailNickname": nick,
-            "userPrincipalName": f"{nick}@{tenant['defaultDomain']}",
-            "passwordProfile": {"password": "Xy!12345678"},
-        }
+        body = new_user_body(tenant, displayName=name)
     elif kind == "groups":
-        body |= {"mailEnabled": False, "mailNickname": nick, "securityEnabled": True}
+        body = new_group_body(displayName=name)
     elif kind == "servicePrincipals":
         app = graph("POST", "/applications", json={"displayName": name}).json()
         body = {"appId": app["appId"]}
@@ -38,13 +32,7 @@ def _create(graph: GraphHttp, tenant: dict[str, Any], kind: str, name: str) -> s
 
 
 def _all_ids(graph: GraphHttp, kind: str) -> set[str]:
-    ids: set[str] = set()
-    url = f"/{kind}?$top=999&$select=id"
-    while url:
-        body = graph("GET", url).json()
-        ids |= {o["id"] for o in body["value"]}
-        url = body.get("@odata.nextLink")
-    return ids
+    return set(ids(graph, f"/{kind}?$top=999&$select=id"))
 
 
 @pytest.mark.parametrize("kind", ["users", "groups", "applications", "servicePrincipals"])

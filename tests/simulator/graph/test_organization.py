@@ -7,15 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import GraphHttp, app_of, assert_graph_error, control_tenant, reader_of
-
-CLOUD_INSTANCE = {
-    "commercial": "microsoftonline.com",
-    "gcch": "microsoftonline.us",
-    "dod": "microsoftonline.us",
-    "china": "partner.microsoftonline.cn",
-}
-
+from tests.conftest import CLOUD_INSTANCE, GraphHttp, app_of, assert_graph_error, control_tenant, reader_of
 
 TENANT = {"users": 0}
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import threading
-import uuid
 from typing import Any
 
 import pytest
 
 from tests.conftest import GraphHttp, app_of, control_tenant
+from tests.simulator.graph.directory_client import new_user_body
 
 
 def enumerate_ids(graph: GraphHttp, top: int, on_page: Any = None) -> list[str]:
@@ -54,18 +54,7 @@ def test_paging_has_no_duplicate_or_omission_while_users_are_created(
     lock = threading.Lock()
 
     def create_one() -> None:
-        nick = f"p{uuid.uuid4().hex[:10]}"
-        r = writer(
-            "POST",
-            "/users",
-            json={
-                "accountEnabled": True,
-                "displayName": f"Paging {nick}",
-                "mailNickname": nick,
-                "userPrincipalName": f"{nick}@{big_tenant['defaultDomain']}",
-                "passwordProfile": {"password": "Xy!12345678"},
-            },
-        )
+        r = writer("POST", "/users", json=new_user_body(big_tenant))
         assert r.status_code == 201, r.text
         with lock:
             created.append(r.json()["id"])

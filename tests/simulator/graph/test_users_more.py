@@ -9,24 +9,13 @@ from tests.conftest import GraphHttp, assert_graph_error
 from tests.simulator.graph.directory_client import (
     EVENTUAL,
     ids,
-    new_group_body,
+    make_group,
+    make_user,
     new_user_body,
     ref,
 )
 
 TENANT = {"users": 5}
-
-
-def make_user(graph: GraphHttp, tenant: dict[str, Any], **over: Any) -> dict[str, Any]:
-    r = graph("POST", "/users", json=new_user_body(tenant, **over))
-    assert r.status_code == 201, r.text
-    return r.json()
-
-
-def make_group(graph: GraphHttp) -> dict[str, Any]:
-    r = graph("POST", "/groups", json=new_group_body())
-    assert r.status_code == 201, r.text
-    return r.json()
 
 
 def test_ids_are_case_insensitive(graph: GraphHttp, tenant: dict[str, Any]) -> None:

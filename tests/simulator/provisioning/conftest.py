@@ -3,23 +3,16 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
 import pytest
 
-from simulator.testing import running_simulator
-from tests.conftest import GraphHttp, control_tenant
+from tests.conftest import CLOUD_INSTANCE, POLICY, GraphHttp, control_tenant, module_simulator
 
 TEMPLATE = "518e5f48-1fc8-4c48-9387-9fdf28b0dfe7"
-INSTANCE = {
-    "commercial": "microsoftonline.com",
-    "gcch": "microsoftonline.us",
-    "dod": "microsoftonline.us",
-    "china": "partner.microsoftonline.cn",
-}
-POLICY = "/policies/crossTenantAccessPolicy"
 
 
 @dataclass
@@ -75,20 +68,19 @@ def make_setup(
     secrets: dict[str, str] | None = None,
     start: bool = True,
 ) -> Setup:
-    def tenant(cloud: str, n: int, name: str) -> dict[str, Any]:
-        return control_tenant(sim, cloud, n, name=name)
-
-    source = tenant(source_cloud, users, f"Source {source_cloud}")
-    target = tenant(target_cloud, 5, f"Target {target_cloud}")
+    source = control_tenant(sim, source_cloud, users, name=f"Source {source_cloud}")
+    target = control_tenant(sim, target_cloud, 5, name=f"Target {target_cloud}")
     doc = sim.endpoints()
     src, tgt = GraphHttp(doc, source), GraphHttp(doc, target)
-    cross = INSTANCE[source_cloud] != INSTANCE[target_cloud]
+    cross = CLOUD_INSTANCE[source_cloud] != CLOUD_INSTANCE[target_cloud]
     if cross:
         assert (
-            tgt("PATCH", POLICY, json={"allowedCloudEndpoints": [INSTANCE[source_cloud]]}).status_code == 204
+            tgt("PATCH", POLICY, json={"allowedCloudEndpoints": [CLOUD_INSTANCE[source_cloud]]}).status_code
+            == 204
         )
         assert (
-            src("PATCH", POLICY, json={"allowedCloudEndpoints": [INSTANCE[target_cloud]]}).status_code == 204
+            src("PATCH", POLICY, json={"allowedCloudEndpoints": [CLOUD_INSTANCE[target_cloud]]}).status_code
+            == 204
         )
     assert tgt("POST", f"{POLICY}/partners", json={"tenantId": source["id"]}).status_code == 201
     assert (
@@ -152,7 +144,8 @@ def make_setup(
 
 
 @pytest.fixture
-def sim() -> Any:
-    with running_simulator(seed=13, empty=True) as s:
-        s.clock.set_virtual()
+def sim(request: pytest.FixtureRequest) -> Iterator[Any]:
+    """Unlike the shared module-wide ``sim``: a simulator per test, so each job's schedule runs on a clock
+    no other job shares; the module's ``SIMULATOR``, else seed 13, empty, on a virtual clock."""
+    with module_simulator(request, default={"seed": 13, "empty": True, "virtual_clock": True}) as s:
         yield s

@@ -33,13 +33,8 @@ from msgraph.generated.service_principals.item.synchronization.secrets.secrets_p
     SecretsPutRequestBody,
 )
 
-TEMPLATE = "518e5f48-1fc8-4c48-9387-9fdf28b0dfe7"
-INSTANCE = {
-    "commercial": "microsoftonline.com",
-    "gcch": "microsoftonline.us",
-    "dod": "microsoftonline.us",
-    "china": "partner.microsoftonline.cn",
-}
+from tests.conftest import CLOUD_INSTANCE
+from tests.simulator.provisioning.conftest import TEMPLATE
 
 
 @dataclass
@@ -60,10 +55,10 @@ async def configure_target(
     policy = target.policies.cross_tenant_access_policy
     if (
         source_tenant["cloud"] != target_tenant["cloud"]
-        and INSTANCE[source_tenant["cloud"]] != INSTANCE[target_tenant["cloud"]]
+        and CLOUD_INSTANCE[source_tenant["cloud"]] != CLOUD_INSTANCE[target_tenant["cloud"]]
     ):
         await policy.patch(
-            CrossTenantAccessPolicy(allowed_cloud_endpoints=[INSTANCE[source_tenant["cloud"]]])
+            CrossTenantAccessPolicy(allowed_cloud_endpoints=[CLOUD_INSTANCE[source_tenant["cloud"]]])
         )
     await policy.partners.post(CrossTenantAccessPolicyConfigurationPartner(tenant_id=source_tenant["id"]))
     partner = policy.partners.by_cross_tenant_access_policy_configuration_partner_tenant_id(
@@ -91,7 +86,7 @@ async def configure_source(
     policy = source.policies.cross_tenant_access_policy
     if cross_cloud:
         await policy.patch(
-            CrossTenantAccessPolicy(allowed_cloud_endpoints=[INSTANCE[target_tenant["cloud"]]])
+            CrossTenantAccessPolicy(allowed_cloud_endpoints=[CLOUD_INSTANCE[target_tenant["cloud"]]])
         )
     await policy.partners.post(CrossTenantAccessPolicyConfigurationPartner(tenant_id=target_tenant["id"]))
     await policy.partners.by_cross_tenant_access_policy_configuration_partner_tenant_id(

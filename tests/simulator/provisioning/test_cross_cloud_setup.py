@@ -13,26 +13,12 @@ from msgraph.generated.audit_logs.provisioning.provisioning_request_builder impo
 from msgraph.generated.models.o_data_errors.o_data_error import ODataError
 from msgraph.generated.users.users_request_builder import UsersRequestBuilder
 
-from simulator.testing import running_simulator
-from tests.conftest import control_tenant
+from tests.conftest import app_of, control_tenant
 from tests.simulator.graph.test_msgraph_sdk import graph_client
 from tests.simulator.provisioning.sdk_setup import configure_source, configure_target
 
-
-@pytest.fixture
-def sim() -> Any:
-    """A simulator per test: the 40-minute schedule is asserted on a clock no other job shares."""
-    with running_simulator(seed=9, empty=True) as s:
-        s.clock.set_virtual()
-        yield s
-
-
-def tenant(sim: Any, cloud: str, users: int, name: str) -> dict[str, Any]:
-    return control_tenant(sim, cloud, users, name=name)
-
-
-def admin(t: dict[str, Any]) -> dict[str, Any]:
-    return next(a for a in t["apps"] if "User.ReadWrite.All" in a["permissions"])
+#: A simulator per test: the 40-minute schedule is asserted on a clock no other job shares.
+SIMULATOR = {"seed": 9, "empty": True, "virtual_clock": True}
 
 
 @pytest.mark.parametrize(
@@ -42,10 +28,10 @@ def admin(t: dict[str, Any]) -> dict[str, Any]:
 def test_documented_setup_with_msgraph_sdk_synchronizes_in_scope_users(
     sim: Any, source_cloud: str, target_cloud: str
 ) -> None:
-    src = tenant(sim, source_cloud, 40, f"Src {source_cloud} {target_cloud}")
-    tgt = tenant(sim, target_cloud, 5, f"Tgt {source_cloud} {target_cloud}")
+    src = control_tenant(sim, source_cloud, 40, name=f"Src {source_cloud} {target_cloud}")
+    tgt = control_tenant(sim, target_cloud, 5, name=f"Tgt {source_cloud} {target_cloud}")
     doc = sim.endpoints()
-    source, target = graph_client(doc, src, admin(src)), graph_client(doc, tgt, admin(tgt))
+    source, target = graph_client(doc, src, app_of(src)), graph_client(doc, tgt, app_of(tgt))
 
     async def scenario() -> None:
         await configure_target(target, src, tgt)
@@ -137,10 +123,10 @@ def test_documented_setup_with_msgraph_sdk_synchronizes_in_scope_users(
 def test_unsupported_cloud_pairs_are_refused_at_validate_credentials(
     sim: Any, source_cloud: str, target_cloud: str
 ) -> None:
-    src = tenant(sim, source_cloud, 10, f"Bad {source_cloud} {target_cloud}")
-    tgt = tenant(sim, target_cloud, 5, f"Bad target {source_cloud} {target_cloud}")
+    src = control_tenant(sim, source_cloud, 10, name=f"Bad {source_cloud} {target_cloud}")
+    tgt = control_tenant(sim, target_cloud, 5, name=f"Bad target {source_cloud} {target_cloud}")
     doc = sim.endpoints()
-    source, target = graph_client(doc, src, admin(src)), graph_client(doc, tgt, admin(tgt))
+    source, target = graph_client(doc, src, app_of(src)), graph_client(doc, tgt, app_of(tgt))
 
     async def setup() -> None:
         await configure_target(target, src, tgt)

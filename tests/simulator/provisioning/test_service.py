@@ -9,8 +9,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import assert_graph_error
-from tests.simulator.provisioning.conftest import INSTANCE, POLICY, make_setup
+from tests.conftest import CLOUD_INSTANCE, POLICY, assert_graph_error
+from tests.simulator.provisioning.conftest import make_setup
 
 SENTINEL = "0001-01-01T00:00:00Z"
 
@@ -80,7 +80,7 @@ def _fix(s: Any, what: str) -> None:
             json={"automaticUserConsentSettings": {"inboundAllowed": True}},
         )
     elif what == "target cross-cloud setting":
-        s.tgt("PATCH", POLICY, json={"allowedCloudEndpoints": [INSTANCE[s.source["cloud"]]]})
+        s.tgt("PATCH", POLICY, json={"allowedCloudEndpoints": [CLOUD_INSTANCE[s.source["cloud"]]]})
     elif what == "target cross-cloud sync switch":
         _switch(s, True)
 
@@ -351,7 +351,7 @@ def test_the_targets_cross_cloud_sync_setting_is_its_own_switch_distinct_from_b2
     off = _switch(s, False)
     assert off["enabled"] is False and off["default"] is False
     # B2B's allowedCloudEndpoints is untouched and still names the source cloud
-    assert INSTANCE["commercial"] in s.tgt("GET", POLICY).json()["allowedCloudEndpoints"]
+    assert CLOUD_INSTANCE["commercial"] in s.tgt("GET", POLICY).json()["allowedCloudEndpoints"]
     assert_graph_error(
         s.src("POST", f"{s.job}/validateCredentials", json=body), 400, "AzureActiveDirectoryTokenExpired"
     )
@@ -378,7 +378,7 @@ def test_the_targets_cross_cloud_sync_setting_is_its_own_switch_distinct_from_b2
 def test_a_world_file_can_turn_the_targets_cross_cloud_sync_off() -> None:
     from datetime import UTC, datetime
 
-    from simulator.provisioning import cross_cloud_sync
+    from simulator.directory import cross_cloud_sync
     from simulator.world.spec import parse_world
 
     world = parse_world(

@@ -8,11 +8,8 @@ from typing import Any
 
 import httpx
 
+from tests.conftest import graph_time
 from tests.simulator.provisioning.conftest import make_setup
-
-
-def _at(text: str) -> datetime:
-    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
 
 
 def _second(dt: datetime) -> datetime:
@@ -26,10 +23,10 @@ def test_advancing_two_hours_runs_every_forty_minute_cycle_in_order(sim: Any) ->
     s.fresh()
     status = s.status()["status"]
     # the first cycle exported, the second found nothing to do: steady state from +40 minutes
-    assert _at(status["steadyStateFirstAchievedTime"]) - t0 == timedelta(minutes=40)
-    assert _at(status["steadyStateLastAchievedTime"]) - t0 == timedelta(minutes=120)
-    assert _at(status["lastExecution"]["timeBegan"]) - t0 == timedelta(minutes=120)
-    assert _at(status["lastSuccessfulExecutionWithExports"]["timeBegan"]) - t0 == timedelta(0)
+    assert graph_time(status["steadyStateFirstAchievedTime"]) - t0 == timedelta(minutes=40)
+    assert graph_time(status["steadyStateLastAchievedTime"]) - t0 == timedelta(minutes=120)
+    assert graph_time(status["lastExecution"]["timeBegan"]) - t0 == timedelta(minutes=120)
+    assert graph_time(status["lastSuccessfulExecutionWithExports"]["timeBegan"]) - t0 == timedelta(0)
     # nothing changed: the next advance runs the one cycle due, at +160 minutes
     assert s.advance("PT40M")["cyclesRun"] == 1
 
@@ -48,12 +45,12 @@ def test_quarantine_back_off_over_two_days_matches_real_time(sim: Any) -> None:
     s.fresh()
     q = s.status()["status"]["quarantine"]
     # the cycle at +39 minutes enters quarantine; retries follow at +6 h, +12 h, +24 h, then daily
-    began = _at(q["seriesBegan"])
+    began = graph_time(q["seriesBegan"])
     assert began - t0 == timedelta(minutes=39)
     assert ran == 1 + q["seriesCount"]
     assert q["seriesCount"] >= 2  # more than one retry fell inside the two days
-    assert _at(q["nextAttempt"]) > t0 + timedelta(days=2)
-    assert _at(q["currentBegan"]) <= t0 + timedelta(days=2)
+    assert graph_time(q["nextAttempt"]) > t0 + timedelta(days=2)
+    assert graph_time(q["currentBegan"]) <= t0 + timedelta(days=2)
 
 
 def test_advance_on_a_real_clock_is_refused_and_leaves_the_clock_real(sim: Any) -> None:

@@ -11,17 +11,14 @@ from typing import Any
 import httpx
 import pytest
 
-from simulator.testing import running_simulator
 from tests.conftest import GraphHttp, app_of, assert_graph_error
+from tests.simulator.conftest import control
 from tests.simulator.graph.test_msgraph_sdk import graph_client
 
 _names = itertools.count(1)
 
 
-@pytest.fixture(scope="module")
-def sim() -> Iterator[Any]:
-    with running_simulator(seed=5, empty=True) as s:
-        yield s
+SIMULATOR = {"seed": 5, "empty": True}
 
 
 @pytest.fixture(autouse=True)
@@ -31,10 +28,6 @@ def calm(sim: Any) -> Iterator[None]:
     sim.clock.set_real()
     sim.traffic.reset()
     sim.set_traffic("off")
-
-
-def control(sim: Any, method: str, path: str, **kw: Any) -> httpx.Response:
-    return httpx.request(method, f"{sim.control_url}/_simulator/{path}", timeout=60, **kw)
 
 
 def graph_for(sim: Any, users: int = 20) -> tuple[GraphHttp, dict[str, Any]]:

@@ -13,11 +13,7 @@ import pytest
 from simulator.testing import running_simulator
 from simulator.web.locality import CSRF_COOKIE
 
-
-@pytest.fixture(scope="module")
-def sim() -> Iterator[Any]:
-    with running_simulator(seed=8) as s:
-        yield s
+SIMULATOR = {"seed": 8}
 
 
 def browser_like(sim: Any) -> httpx.Client:

@@ -32,11 +32,7 @@ def browser() -> Iterator[Any]:
         yield b
 
 
-@pytest.fixture(scope="module")
-def sim() -> Iterator[Any]:
-    with running_simulator(seed=21, empty=True) as s:
-        s.clock.set_virtual(datetime(2026, 3, 2, 8, 0, tzinfo=UTC))
-        yield s
+SIMULATOR = {"seed": 21, "empty": True, "virtual_clock": datetime(2026, 3, 2, 8, 0, tzinfo=UTC)}
 
 
 @pytest.fixture

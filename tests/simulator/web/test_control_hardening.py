@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -12,20 +11,13 @@ import pytest
 from simulator.testing import running_simulator
 from simulator.traffic.faults import MATCH_TIMEOUT
 from tests.conftest import GraphHttp
+from tests.simulator.conftest import control
 
-
-@pytest.fixture(scope="module")
-def sim(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    with running_simulator(data_dir=tmp_path_factory.mktemp("ctl"), durable=True, seed=8) as s:
-        yield s
-
-
-def _call(sim: Any, method: str, path: str, body: Any = None) -> httpx.Response:
-    return httpx.request(method, f"{sim.control_url}/_simulator{path}", json=body, timeout=60)
+SIMULATOR = {"seed": 8, "durable": True}
 
 
 def _tenant_ids(sim: Any) -> list[str]:
-    return [t["id"] for t in _call(sim, "GET", "/tenants").json()["value"]]
+    return [t["id"] for t in control(sim, "GET", "tenants").json()["value"]]
 
 
 def _bad(r: httpx.Response, *words: str) -> None:
@@ -37,39 +29,39 @@ def _bad(r: httpx.Response, *words: str) -> None:
 
 def test_a_snapshot_with_a_bad_clock_is_refused_before_it_replaces_anything(sim: Any, tmp_path: Path) -> None:
     before = _tenant_ids(sim)
-    snap = _call(sim, "GET", "/snapshot").json()
+    snap = control(sim, "GET", "snapshot").json()
     snap["tenants"] = snap["tenants"][:1]  # a load would visibly drop tenants
     for clock in ({"virtual": "not a date"}, {"virtual": "9999-12-31T23:59:59+00:00"}, "tomorrow"):
-        _bad(_call(sim, "PUT", "/snapshot", {**snap, "clock": clock}), "clock")
+        _bad(control(sim, "PUT", "snapshot", json={**snap, "clock": clock}), "clock")
         assert _tenant_ids(sim) == before
     twice = {**snap, "tenants": snap["tenants"] * 2}
-    _bad(_call(sim, "PUT", "/snapshot", twice), "twice")
+    _bad(control(sim, "PUT", "snapshot", json=twice), "twice")
     assert _tenant_ids(sim) == before
 
 
 def test_a_refused_snapshot_leaves_the_durable_state_alone(tmp_path: Path) -> None:
     with running_simulator(data_dir=tmp_path, durable=True, seed=8) as s:
         before = _tenant_ids(s)
-        snap = _call(s, "GET", "/snapshot").json()
-        _bad(_call(s, "PUT", "/snapshot", {**snap, "tenants": [], "clock": {"virtual": 5}}), "clock")
+        snap = control(s, "GET", "snapshot").json()
+        _bad(control(s, "PUT", "snapshot", json={**snap, "tenants": [], "clock": {"virtual": 5}}), "clock")
     with running_simulator(data_dir=tmp_path, durable=True, seed=8) as s:
         assert _tenant_ids(s) == before
 
 
 def test_the_virtual_clock_refuses_dates_it_cannot_compute_with(sim: Any) -> None:
-    _bad(_call(sim, "POST", "/clock", {"mode": "virtual", "now": "9999-12-31T00:00:00Z"}), "9000")
-    _bad(_call(sim, "POST", "/clock", {"mode": "virtual", "now": "0001-01-01T00:00:00-05:00"}))
+    _bad(control(sim, "POST", "clock", json={"mode": "virtual", "now": "9999-12-31T00:00:00Z"}), "9000")
+    _bad(control(sim, "POST", "clock", json={"mode": "virtual", "now": "0001-01-01T00:00:00-05:00"}))
     try:
-        ok = _call(sim, "POST", "/clock", {"mode": "virtual", "now": "8999-12-30T00:00:00Z"})
+        ok = control(sim, "POST", "clock", json={"mode": "virtual", "now": "8999-12-30T00:00:00Z"})
         assert ok.status_code == 200, ok.text
-        _bad(_call(sim, "POST", "/clock/advance", {"by": "P30D"}), "9000")
-        _bad(_call(sim, "POST", "/clock/advance", {"by": "P99999999999D"}), "too long")
-        assert _call(sim, "GET", "/clock").json()["now"].startswith("8999-12-30")
+        _bad(control(sim, "POST", "clock/advance", json={"by": "P30D"}), "9000")
+        _bad(control(sim, "POST", "clock/advance", json={"by": "P99999999999D"}), "too long")
+        assert control(sim, "GET", "clock").json()["now"].startswith("8999-12-30")
         doc = sim.endpoints()
         t = next(t for t in doc["tenants"] if t["cloud"] == "commercial")
         assert GraphHttp(doc, t)("GET", "/users?$top=1").status_code == 200  # tokens still computable
     finally:
-        _call(sim, "POST", "/clock", {"mode": "real"})
+        control(sim, "POST", "clock", json={"mode": "real"})
 
 
 @pytest.mark.parametrize(
@@ -89,12 +81,12 @@ def test_control_plane_bodies_are_checked_before_anything_changes(
     sim: Any, path: str, body: dict[str, Any], words: list[str]
 ) -> None:
     before = _tenant_ids(sim)
-    _bad(_call(sim, "POST", path, body), *words)
+    _bad(control(sim, "POST", path.lstrip("/"), json=body), *words)
     assert _tenant_ids(sim) == before
 
 
 def test_a_catastrophic_fault_pattern_cannot_stall_the_server(sim: Any) -> None:
-    r = _call(sim, "POST", "/faults", {"path_regex": "^/users/(a+)+$", "status": 503, "count": 5})
+    r = control(sim, "POST", "faults", json={"path_regex": "^/users/(a+)+$", "status": 503, "count": 5})
     assert r.status_code in (200, 201), r.text
     try:
         doc = sim.endpoints()
@@ -106,7 +98,7 @@ def test_a_catastrophic_fault_pattern_cannot_stall_the_server(sim: Any) -> None:
         assert MATCH_TIMEOUT < 1
         assert graph("GET", "/users/aaaa").status_code == 503  # the fault still fires where it matches
     finally:
-        _call(sim, "DELETE", "/faults")
+        control(sim, "DELETE", "faults")
 
 
 @pytest.mark.parametrize(

@@ -5,21 +5,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import httpx
 import pytest
 
-from simulator.testing import running_simulator
 from tests.conftest import GraphHttp, app_of
+from tests.simulator.conftest import control
 
-
-@pytest.fixture(scope="module")
-def sim() -> Any:
-    with running_simulator(seed=3) as s:
-        yield s
-
-
-def control(sim: Any, method: str, path: str, **kw: Any) -> httpx.Response:
-    return httpx.request(method, f"{sim.control_url}/_simulator/{path}", timeout=60, **kw)
+SIMULATOR = {"seed": 3}
 
 
 def test_endpoints_document_is_the_public_contract(sim: Any) -> None:

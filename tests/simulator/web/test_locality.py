@@ -8,14 +8,9 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
-from simulator.testing import running_simulator
 from simulator.web.locality import CsrfTokens, is_loopback_name, split_host
 
-
-@pytest.fixture(scope="module")
-def sim() -> Any:
-    with running_simulator(seed=5) as s:
-        yield s
+SIMULATOR = {"seed": 5}
 
 
 def port_of(sim: Any) -> int:

@@ -3,24 +3,16 @@
 from __future__ import annotations
 
 import gc
-from datetime import UTC, datetime
 
 import pytest
 
-from simulator.clock import Clock
 from simulator.clouds import Cloud
 from simulator.directory.record import UserRecord
-from simulator.directory.store import Store
-from simulator.directory.tenant import _COLLECTIONS, Tenant
+from simulator.directory.tenant import COLLECTIONS, Tenant
 from simulator.directory.users import create_user
 from simulator.world import build, build_tenant, seed_tenant, tenant_spec
 from simulator.world.build import SEED_DEFAULT_LICENCES, _licence_counts
-
-START = datetime(2025, 1, 15, 9, 30, tzinfo=UTC)
-
-
-def new_store() -> Store:
-    return Store(Clock(virtual_start=START))
+from tests.simulator.conftest import START, new_store
 
 
 def test_seeding_leaves_no_change_log_entries_and_no_dirty_marks() -> None:
@@ -28,7 +20,7 @@ def test_seeding_leaves_no_change_log_entries_and_no_dirty_marks() -> None:
     t = build_tenant(spec, 42, START)
     assert len(t.changes) == 0 and t.changes.after(0) == []
     assert t.changes.version > 0 and t.changes.floor == t.changes.version
-    for name in _COLLECTIONS:
+    for name in COLLECTIONS:
         assert not getattr(t, name).dirty, name
     # bookkeeping is back on once the tenant is built
     store = new_store()

@@ -6,15 +6,12 @@ import json
 import random
 import re
 import uuid
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from simulator.clock import Clock
 from simulator.clouds import Cloud
 from simulator.directory import skus
-from simulator.directory.store import Store
 from simulator.directory.tenant import Tenant
 from simulator.world import (
     DEFAULT_APPS,
@@ -26,8 +23,8 @@ from simulator.world import (
     seed_tenant,
 )
 from simulator.world.people import new_id
+from tests.simulator.conftest import START, new_store, snapshot_text
 
-START = datetime(2025, 1, 15, 9, 30, tzinfo=UTC)
 SMALL = """\
 version: 1
 seed: 7
@@ -46,14 +43,6 @@ tenants:
     users: 30
     guests: 1
 """
-
-
-def new_store() -> Store:
-    return Store(Clock(virtual_start=START))
-
-
-def snapshot_text(store: Store) -> str:
-    return json.dumps(store.snapshot(), sort_keys=True, ensure_ascii=False)
 
 
 def members_of(tenant: Tenant) -> list[dict]:
