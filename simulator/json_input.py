@@ -1,6 +1,6 @@
 """Client JSON read safely: bounded nesting, no lone surrogates, no NUL — checked before any model sees it.
 
-Graph bodies (``simulator.graph.body``) and control-plane bodies (``simulator.web.control_app``) both
+Graph bodies (``simulator.graph.body``) and control-plane bodies (``simulator.web.control``) both
 read through ``load_json``; each turns ``JsonInputError`` into its own 400. A string that cannot be
 encoded as UTF-8 (an unpaired ``\\ud800`` escape) would otherwise be accepted into memory and then fail
 every later write to SQLite and every later answer that contains it.

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import tempfile
 from dataclasses import dataclass
 from datetime import timedelta
@@ -16,7 +17,8 @@ from typing import Any, Protocol
 
 from simulator.clock import LATEST_VIRTUAL, Clock, check_virtual_time
 from simulator.clouds import Authority, Cloud
-from simulator.directory.store import Store
+from simulator.directory.store import SnapshotError, Store
+from simulator.directory.tenant import Tenant
 from simulator.endpoints import endpoints_document
 from simulator.graph.resources import register_all
 from simulator.graph.router import GraphRouter
@@ -25,6 +27,8 @@ from simulator.identity.tokens import TokenService
 from simulator.traffic import TrafficController, make_traffic
 
 log = logging.getLogger(__name__)
+#: A named snapshot's name: it becomes a file name under ``data_dir/snapshots``.
+SNAPSHOT_NAME = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 
 class Listener(Protocol):
@@ -65,6 +69,23 @@ def private_data_dir(path: Path) -> None:
         os.chmod(path, 0o700)  # mkdir's mode is filtered by the umask
     elif any((path / name).exists() for name in ("state.db", "endpoints.json", "tls")):
         os.chmod(path, 0o700)
+
+
+def snapshot_name(name: object) -> str:
+    """``name`` as a snapshot's name (it becomes a file name); ValueError unless it is 1-64 letters,
+    digits, '.', '_' or '-'."""
+    if not isinstance(name, str) or not SNAPSHOT_NAME.match(name):
+        raise ValueError("'name' must be 1-64 letters, digits, '.', '_' or '-'.")
+    return name
+
+
+def _write_private(path: Path, text: str) -> None:
+    """Replace ``path`` with ``text`` at once, readable by its owner only (it holds client secrets)."""
+    tmp = path.with_suffix(".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(text)
+    os.replace(tmp, path)
 
 
 class Simulator:
@@ -134,6 +155,11 @@ class Simulator:
         something to do (a profile, chaos or a pending canned fault).
         """
         self.traffic.configure(profile or "off")
+        self.traffic_changed()
+
+    def traffic_changed(self) -> None:
+        """After any change to the traffic controller (profile, chaos, canned faults): the router
+        carries its hook only while it has something to do."""
         self.router.traffic = self.traffic if self.traffic.active else None
 
     def _traffic_profile(self, world_value: str | None) -> str | dict[str, Any]:
@@ -171,17 +197,72 @@ class Simulator:
         """Back to the world as started (or to no tenants at all): directory, real clock, traffic
         profile, chaos, canned faults, counters, provisioning jobs and logs.
 
-        ``seed`` and ``world`` (a ``WorldSpec``) replace the started ones for this reset only.
+        ``seed`` and ``world`` (a ``WorldSpec``) replace the started ones for this reset only. A ``world``
+        that cannot be built raises ``WorldError`` with the started world back in place (never half a
+        world). The endpoints file follows the tenants.
         """
+        from simulator.world import WorldError
+
         self.provisioning.reset()
         self.store.audit.clear()  # seeded tenants come back with the same ids: their logs must not
         self.clock.set_real()  # a test that went virtual must not leak its time into the next one
-        if empty:
-            self.store.reset()
-            self.traffic.reset()
-            self.set_traffic(self._traffic_profile(self._world_spec.traffic if self._world_spec else None))
-        else:
-            self.load_world(world, seed)
+        try:
+            if empty:
+                self.store.reset()
+                self.traffic.reset()
+                self.set_traffic(
+                    self._traffic_profile(self._world_spec.traffic if self._world_spec else None)
+                )
+            else:
+                try:
+                    self.load_world(world, seed)
+                except WorldError:  # parsed, but cannot be built (e.g. licence shares)
+                    self.load_world()
+                    raise
+        finally:
+            self.refresh_endpoints_file()
+
+    def create_tenant(
+        self,
+        *,
+        name: str,
+        cloud: Cloud,
+        flavor: str,
+        users: int,
+        seed: int | None,
+        domain: str | None = None,
+        tenant_id: str | None = None,
+        licences: dict[str, Any] | None = None,
+    ) -> Tenant:
+        """One more seeded tenant (world-file syntax for ``licences``); without ``domain`` its initial
+        domain is numbered past any tenant that has it (``acme2.onmicrosoft.com``).
+
+        Raises ``WorldError`` or ValueError (an id or domain already taken).
+        """
+        from simulator.world import seed_tenant
+        from simulator.world.spec import default_domain
+
+        if domain is None:
+            base = default_domain(name, cloud)
+            label, suffix = base.split(".", 1)
+            domain, n = base, 1
+            while self.store.tenant(domain) is not None:
+                n += 1
+                domain = f"{label}{n}.{suffix}"
+        # seed_tenant builds outside the store and takes the lock only to add: Graph keeps answering
+        tenant = seed_tenant(
+            self.store,
+            name=name,
+            cloud=cloud,
+            flavor=flavor,
+            users=users,
+            seed=seed,
+            domain=domain,
+            tenant_id=tenant_id,
+            licences=licences,
+        )
+        self.refresh_endpoints_file()
+        return tenant
 
     # -- time ----------------------------------------------------------------------------
 
@@ -261,18 +342,46 @@ class Simulator:
             )
 
     def _write_endpoints(self, doc: dict[str, Any]) -> None:
-        path = self.data_dir / "endpoints.json"
-        tmp = path.with_suffix(".tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w") as fh:
-            json.dump(doc, fh, indent=2)
-        os.replace(tmp, path)
+        _write_private(self.data_dir / "endpoints.json", json.dumps(doc, indent=2))
 
     def refresh_endpoints_file(self) -> None:
         if self.servers:
             # under the store's lock: tenants made at once must not race on the file (or its .tmp)
             with self.store.lock:
                 self._write_endpoints(self.endpoints())
+
+    # -- snapshots -----------------------------------------------------------------------
+
+    def restore_snapshot(self, doc: Any) -> None:
+        """Replace the directory with a snapshot document; raises ``SnapshotError`` (nothing changed)."""
+        self.store.restore(doc)
+        self.refresh_endpoints_file()
+
+    def snapshot_path(self, name: str) -> Path:
+        """Where the named snapshot is kept: ``data_dir/snapshots/NAME.json`` (see ``snapshot_name``)."""
+        return self.data_dir / "snapshots" / f"{snapshot_name(name)}.json"
+
+    def save_snapshot(self, name: str) -> Path:
+        """Write the directory's snapshot under ``name`` (owner-only: it holds client secrets)."""
+        path = self.snapshot_path(name)
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        _write_private(path, json.dumps(self.store.snapshot(), sort_keys=True))
+        return path
+
+    def load_snapshot(self, name: str) -> None:
+        """Replace the directory with the snapshot saved under ``name``.
+
+        Raises ValueError for a bad name, FileNotFoundError when there is none, ``SnapshotError`` for a
+        file that is not JSON or not a snapshot this simulator can load (nothing changed).
+        """
+        path = self.snapshot_path(name)
+        if not path.exists():
+            raise FileNotFoundError(f"No snapshot named '{name}' in {path.parent}.")
+        try:
+            doc = json.loads(path.read_text())
+        except ValueError as exc:
+            raise SnapshotError(f"Snapshot file {path} is not JSON: {exc}") from None
+        self.restore_snapshot(doc)
 
     def __enter__(self) -> Simulator:
         return self

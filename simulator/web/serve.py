@@ -12,7 +12,7 @@ from simulator.clouds import Authority, Cloud
 from simulator.identity.ca import ensure_tls, server_ssl_context
 from simulator.runtime import Simulator
 from simulator.web import server
-from simulator.web.control_app import create_control_app
+from simulator.web.control.app import create_control_app
 from simulator.web.graph_app import create_graph_app
 from simulator.web.login_app import create_login_app
 

@@ -7,15 +7,32 @@ CSRF token (:mod:`simulator.web.locality`) that call the same code as the Graph 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from datetime import timedelta
+from typing import TYPE_CHECKING, Protocol
 
 from flask import Flask
 
 if TYPE_CHECKING:
-    from simulator.runtime import Simulator
+    from simulator.clock import Clock
+    from simulator.clouds import Cloud
+    from simulator.directory.store import Store
+    from simulator.provisioning.service import ProvisioningService
+    from simulator.traffic import TrafficController
 
 
-def register_console(app: Flask, sim: Simulator) -> None:
+class ConsoleSimulator(Protocol):
+    """What the console reads and acts through: the admin blades look at the whole simulated service."""
+
+    store: Store
+    clock: Clock
+    traffic: TrafficController
+    provisioning: ProvisioningService
+    graph_urls: dict[Cloud, str]
+
+    def advance_clock(self, delta: timedelta) -> int: ...
+
+
+def register_console(app: Flask, sim: ConsoleSimulator) -> None:
     """Add the console's pages and actions to the control app."""
     from simulator.web.console.views import console_blueprint
 

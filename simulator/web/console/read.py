@@ -20,7 +20,7 @@ from simulator.wire.errors import GraphError
 if TYPE_CHECKING:
     from simulator.directory.tenant import Tenant
     from simulator.provisioning.jobs import JobRecord
-    from simulator.runtime import Simulator
+    from simulator.web.console import ConsoleSimulator
 
 PAGE = 50
 CLOUD_NAMES = {
@@ -72,7 +72,7 @@ def paged(items: Any, page: int, size: int = PAGE) -> Page:
     return Page(rows, start, more)
 
 
-def tenant_of(sim: Simulator, key: str) -> Tenant:
+def tenant_of(sim: ConsoleSimulator, key: str) -> Tenant:
     tenant = sim.store.tenant(key)
     if tenant is None:
         raise NotFound(f"No tenant '{key}'.")
@@ -82,7 +82,7 @@ def tenant_of(sim: Simulator, key: str) -> Tenant:
 # -- clouds and tenants --------------------------------------------------------------------------
 
 
-def clouds(sim: Simulator) -> list[dict[str, Any]]:
+def clouds(sim: ConsoleSimulator) -> list[dict[str, Any]]:
     """The four clouds, each with its tenants (flavour, domain, user and group counts)."""
     with sim.store.lock:
         tenants = list(sim.store.tenants.values())
@@ -113,7 +113,7 @@ def clouds(sim: Simulator) -> list[dict[str, Any]]:
     return out
 
 
-def access_settings(sim: Simulator, tenant: Tenant) -> dict[str, Any]:
+def access_settings(sim: ConsoleSimulator, tenant: Tenant) -> dict[str, Any]:
     """A tenant's cross-tenant access settings: Microsoft cloud settings and partners."""
     with sim.store.lock:
         allowed = list(tenant.cross_tenant_policy.get("allowedCloudEndpoints") or [])
@@ -157,13 +157,13 @@ def _effective(value: Any, default: Any) -> str:
 # -- configurations -------------------------------------------------------------------------------
 
 
-def _target(sim: Simulator, job: JobRecord) -> Tenant | None:
+def _target(sim: ConsoleSimulator, job: JobRecord) -> Tenant | None:
     company = (sim.provisioning.secrets.get(job.sp_id) or {}).get("CompanyId") or ""
     return sim.store.tenants.get(company.lower()) if company else None
 
 
 def configurations(
-    sim: Simulator, tenant: Tenant, checks: LicenceChecks | None = None
+    sim: ConsoleSimulator, tenant: Tenant, checks: LicenceChecks | None = None
 ) -> list[dict[str, Any]]:
     """Each configuration (service principal with a job) of a source tenant, as the blade lists it."""
     with sim.provisioning.lock:
@@ -173,7 +173,7 @@ def configurations(
 
 
 def configuration(
-    sim: Simulator, tenant: Tenant, job: JobRecord, checks: LicenceChecks | None = None
+    sim: ConsoleSimulator, tenant: Tenant, job: JobRecord, checks: LicenceChecks | None = None
 ) -> dict[str, Any]:
     """One configuration as the blade shows it; with ``checks``, also its licence check as of now."""
     with sim.store.lock:
@@ -214,7 +214,7 @@ def _never(value: str | None) -> str | None:
     return None if not value or value.startswith("0001-") else value
 
 
-def job_of(sim: Simulator, tenant: Tenant, sp_id: str) -> JobRecord:
+def job_of(sim: ConsoleSimulator, tenant: Tenant, sp_id: str) -> JobRecord:
     with sim.provisioning.lock:
         job = next(
             (
@@ -242,7 +242,7 @@ class LicenceChecks:
         self._lock = threading.Lock()
         self._done: dict[str, tuple[Any, Any]] = {}
 
-    def report(self, sim: Simulator, tenant: Tenant, job: JobRecord) -> Any:
+    def report(self, sim: ConsoleSimulator, tenant: Tenant, job: JobRecord) -> Any:
         """A ``LicenceReport`` over every in-scope user as of now; None when the configuration has no
         target yet or its scope cannot be read."""
         with sim.store.lock:
@@ -266,7 +266,7 @@ class LicenceChecks:
         return report
 
 
-def unlicensed_users(sim: Simulator, tenant: Tenant, job: JobRecord) -> tuple[Any, Any]:
+def unlicensed_users(sim: ConsoleSimulator, tenant: Tenant, job: JobRecord) -> tuple[Any, Any]:
     """The configuration's in-scope users lacking the required licence, as the service checks them now.
 
     The same check ``validateCredentials`` and ``start`` make (the provisioning service's licence report).
@@ -345,19 +345,19 @@ class LogFilter:
         return True
 
 
-def provisioning_logs(sim: Simulator, tenant: Tenant, flt: LogFilter, page: int) -> Page:
+def provisioning_logs(sim: ConsoleSimulator, tenant: Tenant, flt: LogFilter, page: int) -> Page:
     entries = sim.store.audit.entries(tenant.id, LogKind.PROVISIONING)
     return paged((e.record for e in entries if flt.matches(e.at, e.record)), page)
 
 
-def provisioning_record(sim: Simulator, tenant: Tenant, record_id: str) -> dict[str, Any]:
+def provisioning_record(sim: ConsoleSimulator, tenant: Tenant, record_id: str) -> dict[str, Any]:
     for e in sim.store.audit.entries(tenant.id, LogKind.PROVISIONING):
         if e.record.get("id") == record_id:
             return e.record
     raise NotFound(f"No provisioning log record '{record_id}' in {tenant.display_name}.")
 
 
-def audit_logs(sim: Simulator, tenant: Tenant, service: str, page: int) -> Page:
+def audit_logs(sim: ConsoleSimulator, tenant: Tenant, service: str, page: int) -> Page:
     """Directory audits; ``service``: '' (all), 'provisioning' (Account Provisioning) or 'syncfabric'."""
 
     def wanted(r: dict[str, Any]) -> bool:
@@ -374,7 +374,7 @@ def audit_logs(sim: Simulator, tenant: Tenant, service: str, page: int) -> Page:
 # -- traffic and time -----------------------------------------------------------------------------
 
 
-def traffic(sim: Simulator) -> dict[str, Any]:
+def traffic(sim: ConsoleSimulator) -> dict[str, Any]:
     stats = sim.traffic.stats()
     use = sim.traffic.budget_use()
     names: dict[str, str] = {}
@@ -407,7 +407,7 @@ def traffic(sim: Simulator) -> dict[str, Any]:
     }
 
 
-def due_cycles(sim: Simulator) -> list[dict[str, Any]]:
+def due_cycles(sim: ConsoleSimulator) -> list[dict[str, Any]]:
     """Every job with a scheduled next cycle, soonest first."""
     now = sim.clock.now()
     out = []

@@ -15,7 +15,7 @@ from simulator.web.locality import CSRF_COOKIE, CSRF_FIELD, CsrfTokens
 from simulator.wire.errors import GraphError
 
 if TYPE_CHECKING:
-    from simulator.runtime import Simulator
+    from simulator.web.console import ConsoleSimulator
 
 TEMPLATES = Path(__file__).parent / "templates"
 ACTIONS = ("create", "update", "delete", "disable", "stagedDelete", "other")
@@ -67,7 +67,7 @@ def _span(delta: timedelta | None) -> str:
     return " ".join(f"{v} {u}" for v, u in ((hours, "h"), (minutes, "min"), (secs, "s")) if v)
 
 
-def console_blueprint(sim: Simulator, csrf: CsrfTokens) -> Blueprint:
+def console_blueprint(sim: ConsoleSimulator, csrf: CsrfTokens) -> Blueprint:
     bp = Blueprint("console", __name__, url_prefix="/console", template_folder=str(TEMPLATES))
     checks = read.LicenceChecks()
 
@@ -260,7 +260,6 @@ def console_blueprint(sim: Simulator, csrf: CsrfTokens) -> Blueprint:
     def virtual() -> Response:
         if not sim.clock.is_virtual:
             sim.clock.set_virtual()
-            sim.store.commit()
         return back("console.time", "The clock is virtual: it moves only when advanced.")
 
     @bp.post("/configurations/<sp_id>/<verb>")

@@ -1,7 +1,7 @@
 """What every control-plane route shares: its JSON answers, its one body reader, and the error it raises.
 
-It lives below ``control_app`` (which turns ``ControlError`` into the response) so that the route modules
-the app registers can use it without importing the app back.
+It lives below :mod:`.app` (which turns ``ControlError`` into the response) so that the blueprints the
+app registers can use it without importing the app back.
 """
 
 from __future__ import annotations
@@ -32,20 +32,30 @@ def error_response(status: int, code: str, message: str) -> Response:
     return json_response(status, {"error": {"code": code, "message": message}})
 
 
-def json_body(*, required: bool = False) -> dict[str, Any]:
+def json_body(*, required: bool = False, shape: str | None = None) -> dict[str, Any]:
     """The request's JSON object, read with the simulator's input limits (depth, size, lone surrogates).
 
     An empty body is ``{}``, or a 400 when ``required``; anything else that is not a JSON object is a 400.
+    ``shape`` (e.g. ``'{"units": N}'``) names the one body the route takes: every refusal then says
+    ``The body must be {shape}.``
     """
     raw = request.get_data(cache=True)
     if not raw.strip():
         if required:
-            raise ControlError(400, "BadRequest", "The body must be a JSON object (it is empty).")
+            raise ControlError(
+                400, "BadRequest", _must(shape, "The body must be a JSON object (it is empty).")
+            )
         return {}
     try:
         doc = load_json(raw)
     except JsonInputError as exc:
-        raise ControlError(400, "BadRequest", f"The body is not acceptable JSON: {exc}") from None
+        raise ControlError(
+            400, "BadRequest", _must(shape, f"The body is not acceptable JSON: {exc}")
+        ) from None
     if not isinstance(doc, dict):
-        raise ControlError(400, "BadRequest", "The body must be a JSON object.")
+        raise ControlError(400, "BadRequest", _must(shape, "The body must be a JSON object."))
     return doc
+
+
+def _must(shape: str | None, otherwise: str) -> str:
+    return f"The body must be {shape}." if shape else otherwise

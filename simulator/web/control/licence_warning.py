@@ -1,4 +1,4 @@
-"""Control-plane route for the licence warning an admin of a cross-tenant synchronization configuration sees.
+"""The licence warning an admin of a cross-tenant synchronization configuration sees.
 
 Graph has no property for it (the portal shows it; nothing documents its text), so the simulator keeps it
 off Graph: ``GET /_simulator/provisioning/configurations/{servicePrincipalId}/licence-warning``.
@@ -8,26 +8,23 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from flask import Flask, Response
+from flask import Blueprint, Response
 
-from simulator.web.control_error import json_response
+from simulator.web.control.messages import json_response
+from simulator.web.control.provisioning import Provisioning, find_service_principal
 
 if TYPE_CHECKING:
-    from simulator.runtime import Simulator
+    from simulator.directory.store import Store
 
 
-def register_licence_warning_routes(app: Flask, sim: Simulator) -> None:
-    @app.get("/_simulator/provisioning/configurations/<sp_id>/licence-warning")
+def licence_warning_blueprint(store: Store, service: Provisioning) -> Blueprint:
+    bp = Blueprint("licence_warning", __name__, url_prefix="/_simulator/provisioning")
+
+    @bp.get("/configurations/<sp_id>/licence-warning")
     def licence_warning(sp_id: str) -> Response:
         sid = sp_id.lower()
-        with sim.store.lock:
-            known = any(t.service_principals.get(sid) is not None for t in sim.store.tenants.values())
-        if not known:
-            return json_response(
-                404,
-                {"error": {"code": "NotFound", "message": f"No service principal '{sp_id}' in any tenant."}},
-            )
-        service = sim.provisioning
+        with store.lock:
+            find_service_principal(store, sp_id)
         with service.lock:
             jobs = [j for j in service.jobs.values() if j.sp_id == sid]
             validated = service.validation_warnings.get(sid)
@@ -41,3 +38,5 @@ def register_licence_warning_routes(app: Flask, sim: Simulator) -> None:
                 "lastValidation": validated,
             },
         )
+
+    return bp
