@@ -27,7 +27,7 @@ from rich.console import Console
 from rich.table import Table
 
 from loadtests.bench_simulator import rss_mb, start_server
-from simulator.provisioning.simulated_graph import SimulatedGraph
+from simulator.simulated_graph import SimulatedGraph
 from simulator.testing import running_simulator
 from syncengine import mapping
 from syncengine.backend import Identity

@@ -21,18 +21,12 @@ from typing import Any
 from simulator.testing.control import SimulatorControl
 from syncengine.backend import GraphBackend, Identity
 from syncengine.client import GraphClient, RetryPolicy
+from syncengine.clouds import FLAVOR_CLOUD
 from syncengine.http_backend import HttpGraph
 
 #: the first-party app the provisioning service writes with (canned faults aim at it by default)
 SYNC_FABRIC_APP = "00000014-0000-0000-c000-000000000000"
 ADMIN_PERMISSION = "Policy.ReadWrite.CrossTenantAccess"
-_FLAVOR_CLOUD = {
-    "commercial": "commercial",
-    "gcc": "commercial",
-    "gcch": "gcch",
-    "dod": "dod",
-    "china": "china",
-}
 
 
 class SkipScenario(Exception):
@@ -141,7 +135,7 @@ class SimulatorBackend(Backend):
         assert self.control is not None
         flavor = cloud
         record = self.control.create_tenant(
-            _FLAVOR_CLOUD[cloud], 0, flavor=flavor, name=f"{name} {role} {os.getpid()}-{next(_names)}"[:60]
+            FLAVOR_CLOUD[cloud], 0, flavor=flavor, name=f"{name} {role} {os.getpid()}-{next(_names)}"[:60]
         )
         if self.kind == "http":
             self._refresh_http()
@@ -181,8 +175,8 @@ class InProcessBackend(SimulatorBackend):
         self._start(fresh=True)
 
     def _start(self, *, fresh: bool) -> None:
-        from simulator.provisioning.simulated_graph import SimulatedGraph
         from simulator.runtime import Simulator, SimulatorConfig
+        from simulator.simulated_graph import SimulatedGraph
         from simulator.web.serve import serve
 
         config = SimulatorConfig(data_dir=Path(self._tmp.name), port_base=0, durable=True, fresh=fresh)
@@ -226,7 +220,7 @@ class InProcessBackend(SimulatorBackend):
         from datetime import timedelta
 
         svc = self.sim.provisioning
-        real = svc.backend
+        real = svc.cycles.backend
         sent = [0]
 
         class Killed(BaseException):
@@ -244,13 +238,13 @@ class InProcessBackend(SimulatorBackend):
 
         self.sim.clock.advance(timedelta(minutes=40))
         self.sim.store.commit()
-        svc.backend = KillingGraph()
+        svc.cycles.backend = KillingGraph()
         try:
             svc.run_due()
         except Killed:
             pass
         finally:
-            svc.backend = real
+            svc.cycles.backend = real
         self.restart_engine()
 
     def close(self) -> None:

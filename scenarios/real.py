@@ -26,9 +26,8 @@ from pathlib import Path
 from typing import Any
 
 from scenarios.backends import Backend, SkipScenario, TenantHandle
+from syncengine.clouds import FLAVOR_CLOUD
 from syncengine.http_backend import REAL_CLOUDS, CloudEndpoints, HttpGraph
-
-_CLOUD_OF = {"commercial": "commercial", "gcc": "commercial", "gcch": "gcch", "dod": "dod", "china": "china"}
 
 
 class RealTenantsError(ValueError):
@@ -44,12 +43,12 @@ class RealBackend(Backend):
             for key in ("id", "cloud", "domain", "client_id"):
                 if key not in spec:
                     raise RealTenantsError(f"tenants.{name}: '{key}' is missing")
-            if spec["cloud"] not in _CLOUD_OF:
-                raise RealTenantsError(f"tenants.{name}.cloud: use one of {', '.join(_CLOUD_OF)}")
+            if spec["cloud"] not in FLAVOR_CLOUD:
+                raise RealTenantsError(f"tenants.{name}.cloud: use one of {', '.join(FLAVOR_CLOUD)}")
             secrets[spec["client_id"]] = _secret(name, spec, base)
             if "graph" in spec or "login" in spec:
-                real = REAL_CLOUDS[_CLOUD_OF[spec["cloud"]]]
-                clouds[_CLOUD_OF[spec["cloud"]]] = CloudEndpoints(
+                real = REAL_CLOUDS[FLAVOR_CLOUD[spec["cloud"]]]
+                clouds[FLAVOR_CLOUD[spec["cloud"]]] = CloudEndpoints(
                     spec.get("login", real.login),
                     spec.get("graph", real.graph),
                     spec.get("scope", real.scope),
@@ -82,7 +81,7 @@ class RealBackend(Backend):
             raise SkipScenario(f"tenants.toml has no [tenants.{name}] for the world tenant '{name}'")
         self._used.add(name)
         return TenantHandle(
-            role, spec["id"], _CLOUD_OF[spec["cloud"]], spec["domain"], spec["client_id"], name
+            role, spec["id"], FLAVOR_CLOUD[spec["cloud"]], spec["domain"], spec["client_id"], name
         )
 
     def new_tenant(self, role: str, cloud: str, name: str) -> TenantHandle:
@@ -92,7 +91,7 @@ class RealBackend(Backend):
             if spec["cloud"] == cloud or (cloud == "commercial" and spec["cloud"] == "gcc"):
                 self._used.add(key)
                 return TenantHandle(
-                    role, spec["id"], _CLOUD_OF[spec["cloud"]], spec["domain"], spec["client_id"], key
+                    role, spec["id"], FLAVOR_CLOUD[spec["cloud"]], spec["domain"], spec["client_id"], key
                 )
         raise SkipScenario(f"tenants.toml has no unused tenant in cloud '{cloud}' for '{role}'")
 

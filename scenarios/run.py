@@ -11,8 +11,9 @@ from scenarios import schema as S
 from scenarios.backends import SYNC_FABRIC_APP, Backend, SkipScenario, TenantHandle
 from scenarios.expect import Expectations, ScenarioFailure
 from scenarios.loader import Scenario
-from scenarios.setup_steps import INSTANCE, POLICY, ConfigurationSetup
+from scenarios.setup_steps import POLICY, ConfigurationSetup
 from syncengine.client import GraphClient
+from syncengine.clouds import CLOUDS
 from syncengine.errors import GraphApiError, NotFoundError
 
 DEFAULT_SKUS = {"P1": 200, "GOVERNANCE": 200}
@@ -388,10 +389,17 @@ class ScenarioRun(ConfigurationSetup):
                 role, other = (self.target_role, src) if key.startswith("target") else (self.source_role, tgt)
                 c = self.client(role)
                 current = [
-                    x for x in c.get(POLICY).get("allowedCloudEndpoints") or [] if x != INSTANCE[other.cloud]
+                    x
+                    for x in c.get(POLICY).get("allowedCloudEndpoints") or []
+                    if x != CLOUDS[other.cloud].cloud_instance
                 ]
                 c.patch(
-                    POLICY, {"allowedCloudEndpoints": [*current, INSTANCE[other.cloud]] if on else current}
+                    POLICY,
+                    {
+                        "allowedCloudEndpoints": [*current, CLOUDS[other.cloud].cloud_instance]
+                        if on
+                        else current
+                    },
                 )
             elif key == "target_inbound_sync":
                 self.client(self.target_role).patch(

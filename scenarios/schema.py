@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from syncengine.clouds import FLAVOR_CLOUD
+
 REF = {"type": "string", "pattern": "^[A-Za-z][A-Za-z0-9_-]*$", "description": "a name given in the scenario"}
 DURATION = {
     "type": "string",
@@ -22,7 +24,7 @@ TENANT = {
     "type": "object",
     "additionalProperties": False,
     "properties": {
-        "cloud": {"enum": ["commercial", "gcc", "gcch", "dod", "china"]},
+        "cloud": {"enum": list(FLAVOR_CLOUD)},  # a tenant flavour: commercial, gcc, gcch, dod, china
         "world": {
             "type": "string",
             "description": "a tenant of the default world (domain or name, e.g. contoso.onmicrosoft.com); "

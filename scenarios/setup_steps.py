@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from scenarios import schema as S
 from scenarios.expect import ScenarioFailure
+from syncengine.clouds import CLOUDS, is_same_cloud
 from syncengine.errors import ConflictError, GraphApiError
 
 if TYPE_CHECKING:
@@ -19,8 +20,6 @@ if TYPE_CHECKING:
 
 TEMPLATE_ID = "518e5f48-1fc8-4c48-9387-9fdf28b0dfe7"
 POLICY = "/policies/crossTenantAccessPolicy"
-INSTANCE = {"commercial": "microsoftonline.com", "gcch": "microsoftonline.us", "dod": "microsoftonline.us",
-            "china": "partner.microsoftonline.cn"}  # fmt: skip
 
 
 class ConfigurationSetup:
@@ -80,16 +79,14 @@ class ConfigurationSetup:
 
     @property
     def cross_cloud(self) -> bool:
-        return (
-            INSTANCE[self.tenants[self.source_role].cloud] != INSTANCE[self.tenants[self.target_role].cloud]
-        )
+        return not is_same_cloud(self.tenants[self.source_role].cloud, self.tenants[self.target_role].cloud)
 
     def _allow_cloud(self, role: str, other: str) -> None:
         if not self.cross_cloud:
             return
         c = self.client(role)
         current = c.get(POLICY).get("allowedCloudEndpoints") or []
-        inst = INSTANCE[self.tenants[other].cloud]
+        inst = CLOUDS[self.tenants[other].cloud].cloud_instance
         if inst not in current:
             c.patch(POLICY, {"allowedCloudEndpoints": [*current, inst]})
 

@@ -84,14 +84,16 @@ class Simulator:
 
             self.store.journal = Journal(self.data_dir / "state.db")
         self.router = GraphRouter(self.store, self.tokens.validate)
-        register_all(self.router)
-        from simulator.graph.resources import synchronization
+        from simulator.provisioning.cycles import FIRST_PARTY
         from simulator.provisioning.service import ProvisioningService
+        from simulator.simulated_graph import SimulatedGraph
 
         self.provisioning = ProvisioningService(
-            self.store, self.router, self.data_dir / "provisioning" if self.config.durable else None
+            self.store,
+            SimulatedGraph(self.router, first_party=FIRST_PARTY),
+            self.data_dir / "provisioning" if self.config.durable else None,
         )
-        synchronization.register(self.router, self.provisioning)
+        register_all(self.router, self.provisioning)
         #: throttling, chaos and canned faults; installed as ``router.traffic`` only while active.
         self.traffic: TrafficController = make_traffic(
             "off", self.clock, seed=self.config.seed, tenant_users=self._tenant_users

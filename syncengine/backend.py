@@ -2,7 +2,7 @@
 
 Everything above it (client, cycle stages, scenarios, load profiles) speaks Graph only, so it runs
 unchanged against the real clouds (``HttpGraph``) or in-process against the simulator's router
-(``simulator.provisioning.simulated_graph.SimulatedGraph``).
+(``simulator.simulated_graph.SimulatedGraph``).
 """
 
 from __future__ import annotations
@@ -12,20 +12,22 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-CLOUDS = ("commercial", "gcch", "dod", "china")
+from syncengine.clouds import Cloud
 
 
 @dataclass(frozen=True)
 class Identity:
-    """Who calls: an app (client id) signed in to a tenant of a cloud."""
+    """Who calls: an app (client id) signed in to a tenant of a cloud (a ``Cloud`` or its name)."""
 
-    cloud: str
+    cloud: Cloud
     tenant_id: str
     client_id: str
 
     def __post_init__(self) -> None:
-        if self.cloud not in CLOUDS:
-            raise ValueError(f"unknown cloud {self.cloud!r}; use one of {', '.join(CLOUDS)}")
+        try:
+            object.__setattr__(self, "cloud", Cloud(self.cloud))
+        except ValueError:
+            raise ValueError(f"unknown cloud {self.cloud!r}; use one of {', '.join(Cloud)}") from None
 
 
 @dataclass(frozen=True)

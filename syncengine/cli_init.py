@@ -11,6 +11,7 @@ from pathlib import Path
 from rich.console import Console
 
 from syncengine.cli_layout import fields, line, print_json
+from syncengine.clouds import Cloud
 from syncengine.config import ConfigError, load_job
 from syncengine.job_file import JobFileError, real_side, render_job, simulator_side
 
@@ -41,9 +42,7 @@ def add_parser(verbs: argparse._SubParsersAction) -> None:
     p.add_argument("--service-principal-id", help="the configuration whose assignments are the scope")
     for role in ("source", "target"):
         p.add_argument(f"--{role}-tenant", metavar="ID", help=f"real {role} tenant id")
-        p.add_argument(
-            f"--{role}-cloud", metavar="CLOUD", help=f"real {role} cloud: commercial, gcch, dod, china"
-        )
+        p.add_argument(f"--{role}-cloud", metavar="CLOUD", help=f"real {role} cloud: {', '.join(Cloud)}")
         p.add_argument(f"--{role}-client-id", metavar="ID", help=f"the app registration in the {role} tenant")
     p.add_argument("--json", action="store_true", help="print the written file's path and job name as JSON")
 

@@ -50,7 +50,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from syncengine.backend import CLOUDS, Identity
+from syncengine.backend import Identity
+from syncengine.clouds import CLOUDS
+from syncengine.errors import SyncEngineError
 from syncengine.model import (
     AnchorConfig,
     AnchorKind,
@@ -67,7 +69,7 @@ from syncengine.model import (
 )
 
 
-class ConfigError(ValueError):
+class ConfigError(SyncEngineError, ValueError):
     """A job file that cannot be used; the message names the file, the key and the fix."""
 
 

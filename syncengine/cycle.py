@@ -4,16 +4,15 @@ A cycle first plans every change (nothing written), checks the plan against the 
 threshold, then exports. ``dry_run`` stops after the plan. Shadows are committed object by object
 and the watermark only at the end, so a killed engine resumes without loss or duplicates.
 
-This module orchestrates and decides; finding a user's target counterpart is ``matching``'s,
-writing a decided change to the target is ``export``'s.
+This module orchestrates: reading the users is ``importer``'s, what to do with one user is
+``decide``'s, finding a user's target counterpart is ``matching``'s, writing a decided change to the
+target is ``export``'s.
 """
 
 from __future__ import annotations
 
 import contextlib
 import gc
-import itertools
-import logging
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -22,48 +21,19 @@ from datetime import datetime
 from typing import Any
 
 from syncengine import licences, mapping, preflight, scope
-from syncengine.backend import GraphCall
-from syncengine.client import RETRYABLE, GraphClient
+from syncengine.client import GraphClient
 from syncengine.clock import Clock
+from syncengine.decide import Decider, Situation
 from syncengine.errors import GraphApiError, NotFoundError, TokenError, TransportError
-from syncengine.export import (
-    CREATE,
-    DELETE,
-    DISABLE,
-    FAIL,
-    INVITE_REDIRECT,
-    RESTORE,
-    SKIP,
-    UPDATE,
-    Exporter,
-    Planned,
-)
+from syncengine.export import Exporter, PlanKind, Planned
+from syncengine.importer import Importer
 from syncengine.logs import CycleReport, LogContext, provisioning_record
 from syncengine.matching import TargetMatcher
-from syncengine.model import Action, AnchorKind, ApplyOn, JobConfig, ObjectOutcome, Status, Step, StepType
-from syncengine.state import EngineState, Shadow
-
-__all__ = [
-    "CREATE",
-    "DELETE",
-    "DISABLE",
-    "EXPORT_BATCH",
-    "FAIL",
-    "INVITE_REDIRECT",
-    "RESTORE",
-    "SKIP",
-    "UPDATE",
-    "Cycle",
-    "CycleResult",
-    "Planned",
-]
-
-log = logging.getLogger(__name__)
+from syncengine.model import Action, JobConfig, LicencePolicy, Status, Step, StepType
+from syncengine.state import EngineState
 
 #: Objects exported per state commit.
 EXPORT_BATCH = 250
-#: Users per page of an initial import by assignment (as many as a delta page).
-IMPORT_PAGE = 999
 
 
 @dataclass
@@ -107,16 +77,11 @@ class Cycle:
         #: keep every record and plan in the CycleResult (off for tenants of millions: they stream to state)
         self.keep_records = keep_records
         self.compiled = mapping.compile_mappings(job.mappings)
-        #: the target attributes a source-side change rewrites (every mapping but the create-only ones)
-        self._target_select = ",".join(
-            sorted(
-                {"id"}
-                | {e.target for e in self.compiled.attributes if e.mapping.apply is not ApplyOn.CREATE_ONLY}
-            )
-        )
         #: target id → the target user's current values, read for the users of the page being planned
         self._target_now: dict[str, dict[str, Any]] = {}
         self._matcher = TargetMatcher(job, target)
+        self._importer = Importer(job, source, target, state, self.compiled)
+        self._decider = Decider(job, self.compiled, self._matcher)
         self._exporter = Exporter(job, target, state, clock)
 
     # -- the cycle ---------------------------------------------------------------------------
@@ -147,18 +112,23 @@ class Cycle:
                 report.state = "Failed"
                 report.failure = {"code": f.code, "message": f.message, "side": f.side}
                 return self._finish(report, records, plan, began, wall, dry_run)
-            self._assigned = self._assignments()
+            self._assigned = self._importer.assignments()
             self._begin_plan(report)
             deferred: list[Planned] = []
             delta_link = ""
-            for page, link in self._pages(report):
+            for page, link in self._importer.pages(report, self._assigned, self._full_import):
                 delta_link = link
-                self._target_now = self._read_targets(page)
+                self._target_now = self._importer.read_targets(page)
                 self._matcher.prefetch(self._unlinked_anchors(page))
                 plans = [self._plan_one(u, report) for u in page]
-                deferred += [p for p in plans if p.kind in (DELETE, DISABLE)]
+                deferred += [p for p in plans if p.kind in (PlanKind.DELETE, PlanKind.DISABLE)]
                 self._emit(
-                    [p for p in plans if p.kind not in (DELETE, DISABLE)], ctx, report, records, plan, dry_run
+                    [p for p in plans if p.kind not in (PlanKind.DELETE, PlanKind.DISABLE)],
+                    ctx,
+                    report,
+                    records,
+                    plan,
+                    dry_run,
                 )
             held = self._hold_deletes(deferred, force_deletes, dry_run)
             if held:
@@ -205,16 +175,6 @@ class Cycle:
     def _preflight(self) -> list[preflight.PreflightFailure]:
         return preflight.run_preflight(self.job, self.source, self.target)
 
-    def _select(self) -> list[str]:
-        """The source attributes a job imports."""
-        select = set(mapping.source_attributes(self.job.mappings, filter_groups=self.job.scope.filter_groups))
-        select.add("assignedLicenses")
-        if self.job.anchor.kind is AnchorKind.ALTERNATIVE_SECURITY_ID:
-            select.add("netId")  # service-internal: the real v1.0 Graph has no netId
-        else:
-            select.discard("netId")
-        return sorted(select)
-
     def run_one(self, source_id: str) -> CycleResult:
         """Provision on demand: one source user through the whole pipeline now; the watermark is untouched."""
         began = self.clock.now()
@@ -236,12 +196,12 @@ class Cycle:
             }
             return self._finish(report, [], [], began, wall, True)
         try:
-            user = self.source.get(f"/users/{source_id}", {"$select": ",".join(self._select())})
+            user = self.source.get(f"/users/{source_id}", {"$select": ",".join(self._importer.select())})
         except NotFoundError:
             user = {"id": source_id, "@removed": {"reason": "deleted"}}
-        self._assigned = self._assignments()
+        self._assigned = self._importer.assignments()
         self._begin_plan(report)
-        self._target_now = self._read_targets([user])
+        self._target_now = self._importer.read_targets([user])
         plan = [self._plan_one(user, report)]
         self._end_plan(report)
         records = []
@@ -257,107 +217,20 @@ class Cycle:
             report.state = "EntryLevelErrors"
         return self._finish(report, records, plan, began, wall, True)
 
-    def _pages(self, report: CycleReport) -> Iterator[tuple[list[dict[str, Any]], str]]:
-        """Source users changed since the watermark (all of them on an initial cycle), page by page,
-        then the users whose assignment changed, escrows and held deletes; with the round's delta link."""
-        select = ",".join(self._select())
-        pages = None
-        if self.state.watermark:
-            pages = self.source.delta_pages(self.state.watermark, page_size=999)
-            try:
-                first = next(pages)
-            except GraphApiError as exc:
-                if exc.status in (400, 410) and exc.code in ("syncStateNotFound", "resyncRequired"):
-                    log.info("watermark no longer valid (%s): full import", exc.code)
-                    report.kind = "initial"
-                    self._matcher.prepare(initial=True)
-                    pages = None
-                else:
-                    raise
-            else:
-                pages = itertools.chain([first], pages)
-        if pages is None:
-            if self._imports_by_assignment():
-                pages = self._assigned_pages(select)
-            else:
-                pages = self.source.delta_pages("/users/delta", {"$select": select}, page_size=999)
-        seen: set[str] = set()
-        link = ""
-        for entries, link in pages:
-            latest = {e["id"]: e for e in entries}
-            seen.update(latest)
-            report.imported += len(latest)
-            yield list(latest.values()), link
-        previous = set(self.state.get_json("assigned") or [])
-        extra = (previous ^ self._assigned) if report.kind == "incremental" else set()
-        extra |= {sid for sid, *_ in self.state.escrows()}
-        extra |= {sid for sid, *_ in self.state.staged()}  # held deletes wait for a release
-        more = []
-        for sid in sorted(extra - seen):
-            try:
-                more.append(self.source.get(f"/users/{sid}", {"$select": select}))
-            except NotFoundError:
-                more.append({"id": sid, "@removed": {"reason": "deleted"}})
-        if more:
-            report.imported += len(more)
-            yield more, link
-
-    def _imports_by_assignment(self) -> bool:
-        """Scope "assigned users and groups": an initial cycle reads the assigned users, not the tenant."""
-        return not self.job.scope.sync_all and bool(self.job.service_principal_id)
-
-    def _assigned_pages(self, select: str) -> Iterator[tuple[list[dict[str, Any]], str]]:
-        """The initial import of an assignment-scoped job: the assigned users and assigned groups'
-        members (already read by ``_assignments``), plus users still linked from before, by id in
-        ``$batch`` reads; the watermark is a delta link taken first (``$deltatoken=latest``), so a change
-        made while the users are read comes again in the next cycle, never lost.
-        """
-        first = self.source.get("/users/delta", {"$select": select, "$deltatoken": "latest"})
-        link = first.get("@odata.deltaLink", "")
-        if not link:
-            raise GraphApiError(
-                200, "InvalidDeltaResponse", "A $deltatoken=latest answer carried no deltaLink."
-            )
-        ids = sorted(self._assigned | set(self.state.shadow_ids("linked")))
-        for start in range(0, len(ids), IMPORT_PAGE):
-            chunk = ids[start : start + IMPORT_PAGE]
-            found = _get_users(self.source, chunk, select)
-            yield [found.get(sid) or {"id": sid, "@removed": {"reason": "deleted"}} for sid in chunk], link
-
-    def _read_targets(self, users: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
-        """The current target values of the linked users among ``users`` ($batch reads, mapped attributes).
-
-        The service compares the source with the target as it is now, not with what it last exported:
-        a target admin's edit lasts only until the next source-side change to that user.
-        """
-        ids = []
-        for u in users:
-            if "@removed" in u:
-                continue
-            shadow = self.state.shadow(u["id"])
-            if shadow is not None and shadow.phase == "linked" and shadow.target_id:
-                ids.append(shadow.target_id)
-        if not ids:
-            return {}
-        return _get_users(self.target, ids, self._target_select)
-
-    def _assignments(self) -> set[str]:
-        if self.job.scope.sync_all or not self.job.service_principal_id:
-            return set()
-        a = scope.load_assignments(self.source, self.job.service_principal_id)
-        members = scope.group_members(self.source, a.group_ids)
-        return set(scope.assigned_user_ids(a, members))
+    def _full_import(self) -> None:
+        """The watermark was refused mid-cycle: match against the whole target, as an initial cycle does."""
+        self._matcher.prepare(initial=True)
 
     def _begin_plan(self, report: CycleReport) -> None:
         self._requirement = licences.requirement_for(self.job)
         self._catalogue = licences.LicenceCatalogue.from_subscribed_skus(self.source.get("/subscribedSkus"))
-        self._enforce = self.job.safety.licence_policy.value == "enforce"
+        self._enforce = self.job.safety.licence_policy is LicencePolicy.ENFORCE
         #: source id → licensed (True/False) or None (left the scope) for every user this cycle saw
         self._scope_seen: dict[str, bool | None] = {}
         self._matcher.prepare(initial=report.kind == "initial")
 
     def _unlinked_anchors(self, users: list[dict[str, Any]]) -> list[str]:
-        """The anchors ``_decide`` will look up for ``users``: in scope, neither linked nor restorable."""
+        """The anchors ``Decider.decide`` will look up for ``users``: in scope, neither linked nor restorable."""
         anchors: list[str] = []
         if not self._matcher.prefetches:
             return anchors
@@ -375,9 +248,12 @@ class Cycle:
         return anchors
 
     def _plan_one(self, u: dict[str, Any], report: CycleReport) -> Planned:
+        shadow = self.state.shadow(u["id"])
+        linked = shadow is not None and shadow.phase == "linked"
+        target_now = self._target_now.get(shadow.target_id or "") if linked and shadow else None
         if "@removed" in u:
             self._scope_seen[u["id"]] = None
-            return self._decide(u, None, False, self._requirement)
+            return self._decider.decide(Situation(u, shadow, None, False, self._requirement, target_now))
         d = scope.decide(u, scope=self.job.scope, assigned=u["id"] in self._assigned)
         unlicensed = False
         if d.in_scope:
@@ -386,7 +262,7 @@ class Cycle:
             unlicensed = self._enforce and not licensed
         else:
             self._scope_seen[u["id"]] = None
-        return self._decide(u, d, unlicensed, self._requirement)
+        return self._decider.decide(Situation(u, shadow, d, unlicensed, self._requirement, target_now))
 
     def _end_plan(self, report: CycleReport, *, record: bool = False) -> None:
         """Count this cycle's in-scope users and word the licence warning over the whole scope.
@@ -434,213 +310,17 @@ class Cycle:
             records.extend(batch)
             kept.extend(plans)
 
-    def _decide(
-        self,
-        u: dict[str, Any],
-        d: Any,
-        unlicensed: bool,
-        requirement: Any,
-    ) -> Planned:
-        sid = u["id"]
-        shadow = self.state.shadow(sid)
-        name = u.get("displayName") or sid
-        out = ObjectOutcome(sid, name, u.get("userPrincipalName"), Action.OTHER, Status.SKIPPED)
-        out.steps.append(
-            Step(
-                "EntryImport",
-                StepType.IMPORT,
-                Status.SUCCESS,
-                f"Retrieved User '{u.get('userPrincipalName', sid)}' from Azure Active Directory",
-                _import_details(u),
-            )
-        )
-        linked = shadow is not None and shadow.phase == "linked"
-        if "@removed" in u:
-            return (
-                self._deprovision(u, out, shadow, "deleted in the source")
-                if linked
-                else self._skip(
-                    u,
-                    out,
-                    shadow,
-                    "EntrySynchronizationSkipped",
-                    "The User was deleted in the source and was never provisioned.",
-                )
-            )
-        out.steps.append(
-            Step(
-                "EntrySynchronizationScoping",
-                StepType.SCOPING,
-                Status.SUCCESS if d.in_scope else Status.SKIPPED,
-                d.description,
-                d.details,
-            )
-        )
-        if not d.in_scope:
-            if linked and not shadow.disabled:
-                return self._deprovision(u, out, shadow, "left the scope")
-            return self._skip(u, out, shadow, d.skip_reason or "NotEffectivelyEntitled", d.description)
-        if unlicensed:
-            code, reason = licences.skip_reason(requirement)
-            return self._skip(u, out, shadow, code, reason)
-        mapped_create = mapping.map_user(u, self.compiled, creating=True, context=self._matcher.map_context())
-        anchor = self._matcher.anchor(u, mapped_create)
-        target = None
-        if linked:
-            target = {"id": shadow.target_id}
-        elif shadow is not None and shadow.phase == "deprovisioned" and shadow.target_id:
-            if not u.get("accountEnabled", True):
-                return self._skip(
-                    u,
-                    out,
-                    shadow,
-                    "NotActive",
-                    "The user is disabled in the source and is not provisioned while disabled.",
-                )
-            return self._planned(RESTORE, u, out, shadow, shadow.target_id, anchor, mapped_create)
-        else:
-            matches = self._matcher.find(anchor)
-            if len(matches) > 1:
-                out.steps.append(
-                    Step(
-                        "EntrySynchronizationError",
-                        StepType.MATCHING,
-                        Status.FAILURE,
-                        f"More than one User in Azure Active Directory (target tenant) matched '{anchor}'.",
-                    )
-                )
-                return self._fail(
-                    u,
-                    out,
-                    shadow,
-                    "DuplicateTargetEntries",
-                    "More than one entry in the target matched the source entry's anchor; the engine never guesses.",
-                )
-            if matches:
-                target = matches[0]
-        if target is None:
-            if not u.get("accountEnabled", True):
-                return self._skip(
-                    u,
-                    out,
-                    shadow,
-                    "NotActive",
-                    "The user is disabled in the source; a disabled user is not provisioned.",
-                )
-            out.steps.append(
-                Step(
-                    "EntrySynchronizationAdd",
-                    StepType.MATCHING,
-                    Status.SUCCESS,
-                    f"User '{u.get('userPrincipalName')}' will be created in Azure Active Directory (target tenant) (User is active and assigned in Azure Active Directory, but no matching User was found in Azure Active Directory (target tenant))",
-                )
-            )
-            return self._planned(CREATE, u, out, shadow, None, anchor, mapped_create)
-        mapped = mapping.map_user(u, self.compiled, creating=False, context=self._matcher.map_context())
-        if linked:
-            # the target as it is now (a target admin's rename or block is corrected); what was last
-            # exported only when the target could not be read (a deleted target user fails its update)
-            now = self._target_now.get(shadow.target_id or "")
-            current = {k: now.get(k) for k in mapped.attributes} if now is not None else shadow.exported
-        else:
-            current = {k: target.get(k) for k in mapped.attributes}
-        changes = mapping.diff(mapped.attributes, current)
-        p = self._planned(UPDATE, u, out, shadow, target["id"], anchor, mapped)
-        p.changes = changes
-        out.steps.append(
-            Step(
-                "EntrySynchronizationUpdate",
-                StepType.MATCHING,
-                Status.SUCCESS,
-                f"User '{u.get('userPrincipalName')}' matched User '{target['id']}' in Azure Active Directory (target tenant)",
-            )
-        )
-        if not changes and linked:
-            out.skip_reason = "RedundantExport"
-            out.steps.append(
-                Step(
-                    "EntrySynchronizationSkip",
-                    StepType.EXPORT,
-                    Status.SKIPPED,
-                    "The state of the user in both the source and target systems already match. No change was exported.",
-                    {"SkipReason": "RedundantExport"},
-                )
-            )
-            p.kind = SKIP
-            out.action = Action.OTHER
-            return p
-        if changes.get("accountEnabled", (None, None))[1] is False:
-            p.kind = DISABLE
-            out.action = Action.DISABLE
-        return p
-
-    def _planned(
-        self,
-        kind: str,
-        u: dict,
-        out: ObjectOutcome,
-        shadow: Shadow | None,
-        target_id: str | None,
-        anchor: str,
-        mapped: Any,
-    ) -> Planned:
-        out.action = {CREATE: Action.CREATE, RESTORE: Action.CREATE, UPDATE: Action.UPDATE}.get(
-            kind, Action.OTHER
-        )
-        return Planned(kind, u, out, shadow, target_id, anchor, mapped.anchor, dict(mapped.attributes))
-
-    def _skip(
-        self, u: dict, out: ObjectOutcome, shadow: Shadow | None, reason: str, description: str
-    ) -> Planned:
-        out.skip_reason = reason
-        out.steps.append(
-            Step(
-                "EntrySynchronizationSkip",
-                StepType.PROCESSING,
-                Status.SKIPPED,
-                description,
-                {"SkipReason": reason},
-            )
-        )
-        return Planned(SKIP, u, out, shadow)
-
-    def _fail(self, u: dict, out: ObjectOutcome, shadow: Shadow | None, code: str, reason: str) -> Planned:
-        out.status = Status.FAILURE
-        out.error_code, out.error_reason = code, reason
-        return Planned(FAIL, u, out, shadow)
-
-    def _deprovision(self, u: dict, out: ObjectOutcome, shadow: Shadow, why: str) -> Planned:
-        if not self.job.safety.delete_action:
-            return self._skip(
-                u,
-                out,
-                shadow,
-                "DeleteActionDisabled",
-                f"The User {why}, but the Delete target object action is disabled.",
-            )
-        out.action = Action.DELETE
-        out.target_id = shadow.target_id
-        out.steps.append(
-            Step(
-                "EntrySynchronizationDelete",
-                StepType.MATCHING,
-                Status.SUCCESS,
-                f"The User {why}; it will be soft-deleted in Azure Active Directory (target tenant).",
-            )
-        )
-        return Planned(DELETE, u, out, shadow, shadow.target_id)
-
     def _hold_deletes(self, plan: list[Planned], force: bool, dry_run: bool = False) -> int:
         """Accidental-deletion prevention: hold every delete and disable of a cycle that exceeds the threshold.
 
         A dry run only plans the hold: staging a held user would make the next real cycle re-import it.
         """
         threshold = self.job.safety.deletion_threshold
-        risky = [p for p in plan if p.kind in (DELETE, DISABLE)]
+        risky = [p for p in plan if p.kind in (PlanKind.DELETE, PlanKind.DISABLE)]
         if threshold is None or force or len(risky) <= threshold:  # exactly the threshold passes
             return 0
         for p in risky:
-            p.kind = SKIP
+            p.kind = PlanKind.SKIP
             p.outcome.action = Action.STAGED_DELETE
             p.outcome.status = Status.SKIPPED
             p.outcome.skip_reason = "TooManyDeletes"
@@ -657,33 +337,6 @@ class Cycle:
         return len(risky)
 
 
-def _get_users(client: GraphClient, ids: list[str], select: str) -> dict[str, dict[str, Any]]:
-    """``GET /users/{id}?$select=…`` for every id, in ``$batch`` requests of 20; an id Graph does not
-    know is left out. Items still throttled or unavailable after the batch's own retries are read one by
-    one (each honours its Retry-After); any other error raises ``GraphApiError``."""
-    calls = [GraphCall("GET", f"/users/{uid}", {"$select": select}) for uid in ids]
-    found: dict[str, dict[str, Any]] = {}
-    again: list[str] = []
-    for uid, r in zip(ids, client.batch(calls), strict=True):
-        if r.status == 200 and isinstance(r.body, dict):
-            found[uid] = r.body
-        elif r.status == 404:
-            continue
-        elif r.status in RETRYABLE or r.status == 599:
-            again.append(uid)
-        else:
-            err = r.body.get("error", {}) if isinstance(r.body, dict) else {}
-            raise GraphApiError(
-                r.status, err.get("code", "UnknownError"), err.get("message", f"GET /users/{uid} failed")
-            )
-    for uid in again:  # the batch already waited out the Retry-After of the items it gave up on
-        try:
-            found[uid] = client.get(f"/users/{uid}", {"$select": select})
-        except NotFoundError:
-            continue
-    return found
-
-
 @contextlib.contextmanager
 def _gc_paused() -> Iterator[None]:
     """Pause the cyclic garbage collector during a cycle.
@@ -698,10 +351,3 @@ def _gc_paused() -> Iterator[None]:
     finally:
         if was:
             gc.enable()
-
-
-def _import_details(u: dict[str, Any]) -> dict[str, str]:
-    keys = ("accountEnabled", "department", "displayName", "mailNickname", "userPrincipalName", "netId")
-    details = {k: str(u.get(k)) for k in keys if u.get(k) is not None}
-    details["objectId"] = u["id"]
-    return details

@@ -1,9 +1,28 @@
-"""The engine's typed Graph errors: the same classes whichever backend answered."""
+"""The engine's exceptions: one root, ``SyncEngineError``, and the typed Graph errors beneath it.
+
+The Graph errors are the same classes whichever backend answered. Every exception the engine raises on
+purpose derives from ``SyncEngineError``; the classes of a stage live beside it:
+
+* SyncEngineError
+  * GraphApiError (this module): BadRequestError, AuthenticationError, PermissionDeniedError,
+    NotFoundError, ConflictError, ThrottledError, ServiceUnavailableError
+  * TransportError, TokenError (this module)
+  * ConfigError (``config.py``, also a ValueError), JobFileError (``job_file.py``, also a ValueError)
+  * StateError (``state.py``, also a RuntimeError)
+  * PreflightError (``preflight.py``)
+  * MappingError (``mapping.py``), ScopeConfigError (``scoping_filters.py``, also a ValueError)
+  * ExpressionError (``expressions/errors.py``): ExpressionSyntaxError, ExpressionEvaluationError
+    (UniqueValueUnavailable)
+"""
 
 from __future__ import annotations
 
 
-class GraphApiError(Exception):
+class SyncEngineError(Exception):
+    """The root of every exception the engine raises on purpose: ``except SyncEngineError`` catches them all."""
+
+
+class GraphApiError(SyncEngineError):
     """Graph answered with an error status (``status``, Graph ``code`` and ``message``)."""
 
     def __init__(
@@ -51,11 +70,11 @@ class ServiceUnavailableError(GraphApiError):
     """5xx that persisted through the client's retries."""
 
 
-class TransportError(Exception):
+class TransportError(SyncEngineError):
     """The connection failed or was dropped before Graph answered (no status)."""
 
 
-class TokenError(Exception):
+class TokenError(SyncEngineError):
     """The login endpoint refused to issue a token (``error`` and ``error_description`` from Entra)."""
 
     def __init__(self, error: str, description: str) -> None:

@@ -7,6 +7,7 @@ Each success updates the object's shadow; each Graph error escrows the object fo
 
 from __future__ import annotations
 
+import enum
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -20,23 +21,25 @@ from syncengine.model import AnchorKind, JobConfig, ObjectOutcome, Status, Step,
 from syncengine.state import EngineState, Shadow
 
 INVITE_REDIRECT = "https://myapplications.microsoft.com"
-#: Change kinds a plan can hold.
-CREATE, UPDATE, DISABLE, DELETE, RESTORE, SKIP, FAIL = (
-    "create",
-    "update",
-    "disable",
-    "delete",
-    "restore",
-    "skip",
-    "fail",
-)
+
+
+class PlanKind(enum.StrEnum):
+    """What a planned change does to the target user (``skip`` and ``fail`` write nothing)."""
+
+    CREATE = "create"
+    UPDATE = "update"
+    DISABLE = "disable"
+    DELETE = "delete"
+    RESTORE = "restore"
+    SKIP = "skip"
+    FAIL = "fail"
 
 
 @dataclass
 class Planned:
     """One decided change, not yet exported."""
 
-    kind: str
+    kind: PlanKind
     source: dict[str, Any]
     outcome: ObjectOutcome
     shadow: Shadow | None = None
@@ -66,16 +69,16 @@ class Exporter:
         now = _iso(self.clock.now())
         sid = p.source["id"]
         try:
-            if p.kind == CREATE:
+            if p.kind is PlanKind.CREATE:
                 self._create(p, now)
-            elif p.kind in (UPDATE, DISABLE):
+            elif p.kind in (PlanKind.UPDATE, PlanKind.DISABLE):
                 if p.changes:
                     self.target.patch(f"/users/{p.target_id}", {k: new for k, (_, new) in p.changes.items()})
                 p.outcome.modified = [(k, old, new) for k, (old, new) in p.changes.items()]
                 exported = dict(p.shadow.exported if p.shadow else {})
                 exported.update(p.attributes)
-                self._linked(p, exported, now, "disabled" if p.kind == DISABLE else "updated")
-            elif p.kind == DELETE:
+                self._linked(p, exported, now, "disabled" if p.kind is PlanKind.DISABLE else "updated")
+            elif p.kind is PlanKind.DELETE:
                 try:
                     self.target.delete(f"/users/{p.target_id}")
                 except NotFoundError:
@@ -102,11 +105,11 @@ class Exporter:
                         f"User '{p.shadow.source_upn}' was soft-deleted in Azure Active Directory (target tenant)",
                     )
                 )
-            elif p.kind == RESTORE:
+            elif p.kind is PlanKind.RESTORE:
                 try:
                     self.target.post(f"/directory/deletedItems/{p.target_id}/restore", {})
                 except NotFoundError:
-                    p.kind = CREATE  # purged, or removed for good by a target admin: create it again
+                    p.kind = PlanKind.CREATE  # purged, or removed for good by a target admin: create it again
                     self._create(p, now)
                     self.state.clear_escrow(sid)
                     return

@@ -14,6 +14,7 @@ import msal
 import requests
 
 from syncengine.backend import GraphBackend, GraphCall, GraphResult, Identity
+from syncengine.clouds import CLOUDS
 from syncengine.errors import TokenError, TransportError
 
 
@@ -28,26 +29,8 @@ class CloudEndpoints:
 
 #: The real Microsoft clouds (graph-protocol.md §1.1).
 REAL_CLOUDS: dict[str, CloudEndpoints] = {
-    "commercial": CloudEndpoints(
-        "https://login.microsoftonline.com",
-        "https://graph.microsoft.com",
-        "https://graph.microsoft.com/.default",
-    ),
-    "gcch": CloudEndpoints(
-        "https://login.microsoftonline.us",
-        "https://graph.microsoft.us",
-        "https://graph.microsoft.us/.default",
-    ),
-    "dod": CloudEndpoints(
-        "https://login.microsoftonline.us",
-        "https://dod-graph.microsoft.us",
-        "https://dod-graph.microsoft.us/.default",
-    ),
-    "china": CloudEndpoints(
-        "https://login.partner.microsoftonline.cn",
-        "https://microsoftgraph.chinacloudapi.cn",
-        "https://microsoftgraph.chinacloudapi.cn/.default",
-    ),
+    cloud.value: CloudEndpoints(info.login_authority, info.graph_root, info.graph_scope)
+    for cloud, info in CLOUDS.items()
 }
 
 _LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from syncengine.backend import CLOUDS
-from syncengine.setup import CLOUD_INSTANCE
+from syncengine.clouds import CLOUDS, is_same_cloud
+from syncengine.errors import SyncEngineError
 
 #: The permission that marks the app able to run a job in the simulator's seeded tenants.
 ENGINE_PERMISSION = "User.ReadWrite.All"
@@ -35,7 +35,7 @@ class Side:
     app_name: str = ""
 
 
-class JobFileError(ValueError):
+class JobFileError(SyncEngineError, ValueError):
     """The job file cannot be written as asked; the message says what to change."""
 
 
@@ -91,7 +91,7 @@ def render_job(
 ) -> str:
     """The job file's text, every key commented."""
     job = name or slug(f"{source.display_name} to {target.display_name}")
-    cross = CLOUD_INSTANCE[source.cloud] != CLOUD_INSTANCE[target.cloud]
+    cross = not is_same_cloud(source.cloud, target.cloud)
     sp = json.dumps(service_principal_id) if service_principal_id else None
     where = (
         f"endpoints = {json.dumps(endpoints)}  # a running simulator; delete this line for the real clouds"

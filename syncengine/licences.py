@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
+from syncengine import scope
 from syncengine.client import GraphClient
 from syncengine.errors import PermissionDeniedError
 from syncengine.model import JobConfig, LicencePolicy
@@ -193,6 +194,30 @@ def licence_report(
     return LicenceReport(requirement, checked, tuple(unlicensed), warning, policy)
 
 
+#: what the whole-scope check reads of each user: the licences and what ``scope.is_internal_member`` needs
+_SCOPE_SELECT = "id,userPrincipalName,assignedLicenses,userType,creationType,identities,accountEnabled"
+
+
+def scope_licence_report(job: JobConfig, source: GraphClient) -> LicenceReport:
+    """The licence check of ``job``'s whole scope, read now through Graph as ``source``.
+
+    What a test connection or a start shows the admin before any cycle: every internal member in scope
+    (all users under sync-all, else the users and group members assigned to the job's service principal)
+    against the job's requirement, under its licence policy.
+    """
+    requirement = requirement_for(job)
+    catalogue = LicenceCatalogue.from_subscribed_skus(source.get("/subscribedSkus"))
+    select = {"$select": _SCOPE_SELECT}
+    if job.scope.sync_all:
+        users = source.list_all("/users", {**select, "$top": "999"})
+    else:
+        assigned = scope.load_assignments(source, job.service_principal_id or "")
+        ids = scope.assigned_user_ids(assigned, scope.group_members(source, assigned.group_ids))
+        users = [source.get(f"/users/{uid}", select) for uid in sorted(ids)]
+    in_scope = [u for u in users if scope.is_internal_member(u)]
+    return licence_report(in_scope, requirement, catalogue, job.safety.licence_policy)
+
+
 def warning_text(
     requirement: LicenceRequirement, checked: int, missing: int, policy: LicencePolicy
 ) -> str | None:
@@ -237,6 +262,7 @@ __all__ = [
     "LicenceRequirement",
     "licence_report",
     "requirement_for",
+    "scope_licence_report",
     "skip_reason",
     "warning_text",
 ]

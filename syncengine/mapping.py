@@ -24,7 +24,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from syncengine.expressions import IGNORE_FLOW, EvalContext, ExpressionError
+from syncengine.errors import SyncEngineError
+from syncengine.expressions import IGNORE_FLOW, MAX_EXPRESSION_LENGTH, EvalContext, ExpressionError
 from syncengine.expressions import compile as compile_expression
 from syncengine.expressions.values import resolve_attribute
 from syncengine.model import ApplyOn, AttributeMapping, FilterGroup, MappingKind
@@ -41,7 +42,6 @@ _EXTENSION_ATTRIBUTE = re.compile(r"extensionAttribute(?:[1-9]|1[0-5])", re.IGNO
 ANCHOR_TARGET = "alternativeSecurityIds"
 SOFT_DELETE_TARGET = "IsSoftDeleted"
 UPN = "userPrincipalName"
-MAX_EXPRESSION_LENGTH = 10_000
 
 #: Target attributes of type Boolean; every other single-valued target is a string.
 BOOLEAN_TARGETS = frozenset({"accountEnabled", "showInAddressList", SOFT_DELETE_TARGET})
@@ -110,7 +110,7 @@ COMMON_EXTRA_MAPPINGS: tuple[AttributeMapping, ...] = (
 )
 
 
-class MappingError(Exception):
+class MappingError(SyncEngineError):
     """A mapping the engine refuses (``code`` as the service reports it) or one that failed on a user."""
 
     def __init__(self, code: str, message: str) -> None:
@@ -433,7 +433,6 @@ __all__ = [
     "BOOLEAN_TARGETS",
     "COMMON_EXTRA_MAPPINGS",
     "DEFAULT_MAPPINGS",
-    "MAX_EXPRESSION_LENGTH",
     "SCHEMA_INVALID",
     "CompiledMapping",
     "CompiledMappings",

@@ -11,17 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from syncengine.backend import Identity
-
-#: Same-cloud and cross-cloud pairs are judged by the cloud of each side (reference §1.2).
-SUPPORTED_CROSS_CLOUD = frozenset(
-    {
-        ("commercial", "gcch"),
-        ("commercial", "dod"),
-        ("gcch", "commercial"),
-        ("dod", "commercial"),
-        ("commercial", "china"),
-    }
-)
+from syncengine.clouds import is_same_cloud
 
 
 class MappingKind(enum.StrEnum):
@@ -157,9 +147,8 @@ class JobConfig:
 
     @property
     def is_cross_cloud(self) -> bool:
-        return self.source.cloud != self.target.cloud and not (
-            {self.source.cloud, self.target.cloud} <= {"gcch", "dod"}
-        )
+        """Whether the pair crosses Microsoft clouds (GCC High and DoD are both Azure Government)."""
+        return not is_same_cloud(self.source.cloud, self.target.cloud)
 
 
 class Action(enum.StrEnum):

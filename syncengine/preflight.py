@@ -26,14 +26,16 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from syncengine.client import GraphClient
+from syncengine.clouds import CLOUDS, CONTRADICTORY_PAIRS, SUPPORTED_CROSS_CLOUD, Cloud, is_supported_pair
 from syncengine.errors import (
     AuthenticationError,
     GraphApiError,
     NotFoundError,
     PermissionDeniedError,
+    SyncEngineError,
     TokenError,
 )
-from syncengine.model import SUPPORTED_CROSS_CLOUD, JobConfig
+from syncengine.model import JobConfig
 
 log = logging.getLogger(__name__)
 
@@ -78,33 +80,8 @@ _EXTERNAL_TENANT_MESSAGE = (
 
 # -- clouds -----------------------------------------------------------------------------------
 
-#: the real Entra login host of each cloud (GCC High and DoD share the US Government authority)
-LOGIN_HOSTS = {
-    "commercial": "login.microsoftonline.com",
-    "gcch": "login.microsoftonline.us",
-    "dod": "login.microsoftonline.us",
-    "china": "login.partner.microsoftonline.cn",
-}
-#: each cloud's ``allowedCloudEndpoints`` value (cloud instance name)
-CLOUD_INSTANCES = {
-    "commercial": "microsoftonline.com",
-    "gcch": "microsoftonline.us",
-    "dod": "microsoftonline.us",
-    "china": "partner.microsoftonline.cn",
-}
-#: the portal's names of the clouds, as the Microsoft cloud settings tab shows them
-CLOUD_LABELS = {
-    "commercial": "Microsoft Azure Commercial",
-    "gcch": "Microsoft Azure Government",
-    "dod": "Microsoft Azure Government",
-    "china": "Microsoft Azure China",
-}
-_US_GOV = frozenset({"gcch", "dod"})
-#: same-cloud pairs the docs contradict each other on: the 2026 configure page lists China → China,
-#: the overview FAQ says cross-tenant synchronization is not supported within 21Vianet. Allowed here.
-CONTRADICTORY_PAIRS = frozenset({("china", "china")})
 #: the supported cross-cloud pairs in a stable order for messages (commercial as source first)
-_SUPPORTED_ORDER = sorted(SUPPORTED_CROSS_CLOUD, key=lambda p: (p[0] != "commercial", p[0], p[1]))
+_SUPPORTED_ORDER = sorted(SUPPORTED_CROSS_CLOUD, key=lambda p: (p[0] != Cloud.COMMERCIAL, p[0], p[1]))
 
 _POLICY = "/policies/crossTenantAccessPolicy"
 
@@ -119,7 +96,7 @@ class PreflightFailure:
     fix: str
 
 
-class PreflightError(Exception):
+class PreflightError(SyncEngineError):
     """A job may not run: its preflight found unmet prerequisites (``failures``, in check order)."""
 
     def __init__(self, failures: list[PreflightFailure] | tuple[PreflightFailure, ...]) -> None:
@@ -136,22 +113,18 @@ def validate_credentials_message(failure: PreflightFailure) -> str:
     return f"{GENERIC_FIRST_LINE}\nError code: {failure.code}\nDetails: {failure.message}"
 
 
-def is_same_cloud(source_cloud: str, target_cloud: str) -> bool:
-    """Whether the pair stays in one Microsoft cloud (GCC High and DoD are both Azure Government)."""
-    return source_cloud == target_cloud or {source_cloud, target_cloud} <= _US_GOV
-
-
 def check_pair(source_cloud: str, target_cloud: str) -> PreflightFailure | None:
     """Whether synchronization from ``source_cloud`` to ``target_cloud`` is supported (reference §1.2).
 
     Same cloud: commercial (GCC tenants included, their cloud is commercial), Azure Government (GCC High
-    and DoD in any combination) and China (contradictory in the docs, see :data:`CONTRADICTORY_PAIRS`;
-    allowed). Across clouds only :data:`~syncengine.model.SUPPORTED_CROSS_CLOUD`. Anything else fails
-    with ``UnsupportedCloudPair``, a code we chose (none is documented).
+    and DoD in any combination) and China (contradictory in the docs, see
+    :data:`~syncengine.clouds.CONTRADICTORY_PAIRS`; allowed). Across clouds only
+    :data:`~syncengine.clouds.SUPPORTED_CROSS_CLOUD`. Anything else fails with ``UnsupportedCloudPair``,
+    a code we chose (none is documented).
     """
     for cloud in (source_cloud, target_cloud):
-        if cloud not in CLOUD_INSTANCES:
-            raise ValueError(f"unknown cloud {cloud!r}; use one of {', '.join(CLOUD_INSTANCES)}")
+        if cloud not in CLOUDS:
+            raise ValueError(f"unknown cloud {cloud!r}; use one of {', '.join(CLOUDS)}")
     if (source_cloud, target_cloud) in CONTRADICTORY_PAIRS:
         log.info(
             "%s -> %s: allowed, although Microsoft's documentation contradicts itself on it",
@@ -159,7 +132,7 @@ def check_pair(source_cloud: str, target_cloud: str) -> PreflightFailure | None:
             target_cloud,
         )
         return None
-    if is_same_cloud(source_cloud, target_cloud) or (source_cloud, target_cloud) in SUPPORTED_CROSS_CLOUD:
+    if is_supported_pair(source_cloud, target_cloud):
         return None
     supported = ", ".join(f"{s} → {t}" for s, t in _SUPPORTED_ORDER)
     return PreflightFailure(
@@ -273,7 +246,7 @@ def _cross_cloud_choice(ctx: _Context) -> PreflightFailure | None:
     if not ctx.job.is_cross_cloud or ctx.job.cross_cloud:
         return None
     # the engine resolves the target against the authority of its own (the source's) cloud
-    login = LOGIN_HOSTS[ctx.job.source.cloud]
+    login = CLOUDS[ctx.job.source.cloud].login_host
     return PreflightFailure(
         EXTERNAL_TENANT_NOT_FOUND,
         _EXTERNAL_TENANT_MESSAGE.format(tenant=ctx.target_id, login=login),
@@ -293,7 +266,7 @@ def _target_cross_cloud_sync(ctx: _Context) -> PreflightFailure | None:
     """
     if not ctx.job.is_cross_cloud:
         return None
-    instance = CLOUD_INSTANCES[ctx.job.source.cloud]
+    instance = CLOUDS[ctx.job.source.cloud].cloud_instance
     if instance in ctx.target.allowed_cloud_endpoints():
         return None
     return PreflightFailure(
@@ -301,7 +274,7 @@ def _target_cross_cloud_sync(ctx: _Context) -> PreflightFailure | None:
         TOKEN_EXPIRED_MESSAGE,
         "target",
         f"In the target tenant, open Cross-tenant access settings > Microsoft cloud settings and tick "
-        f"cross-cloud synchronization for {CLOUD_LABELS[ctx.job.source.cloud]} "
+        f"cross-cloud synchronization for {CLOUDS[ctx.job.source.cloud].label} "
         f"(allowedCloudEndpoints must contain {instance}).",
     )
 
@@ -310,7 +283,7 @@ def _source_cloud_endpoint(ctx: _Context) -> PreflightFailure | None:
     """3. The source has not allowed the target's cloud (assumed code; the docs name no error)."""
     if not ctx.job.is_cross_cloud:
         return None
-    instance = CLOUD_INSTANCES[ctx.job.target.cloud]
+    instance = CLOUDS[ctx.job.target.cloud].cloud_instance
     if instance in ctx.source.allowed_cloud_endpoints():
         return None
     return PreflightFailure(
@@ -319,7 +292,7 @@ def _source_cloud_endpoint(ctx: _Context) -> PreflightFailure | None:
         f"its cross-tenant access policy's allowedCloudEndpoints does not contain {instance}.",
         "source",
         f"In the source tenant, open Cross-tenant access settings > Microsoft cloud settings and tick "
-        f"{CLOUD_LABELS[ctx.job.target.cloud]} (adds {instance} to allowedCloudEndpoints).",
+        f"{CLOUDS[ctx.job.target.cloud].label} (adds {instance} to allowedCloudEndpoints).",
     )
 
 
@@ -435,12 +408,9 @@ def require_preflight(job: JobConfig, source: GraphClient, target: GraphClient) 
 __all__ = [
     "AUTO_REDEMPTION_MESSAGE",
     "B2B_POLICY_CHECK_FAILURE",
-    "CLOUD_INSTANCES",
-    "CONTRADICTORY_PAIRS",
     "CROSS_CLOUD_ENDPOINT_NOT_ALLOWED",
     "EXTERNAL_TENANT_NOT_FOUND",
     "GENERIC_FIRST_LINE",
-    "LOGIN_HOSTS",
     "POLICY_UNREADABLE",
     "SOURCE_CONSENT_MESSAGE",
     "SYNC_POLICY_CHECK_FAILURE",
@@ -451,7 +421,6 @@ __all__ = [
     "PreflightError",
     "PreflightFailure",
     "check_pair",
-    "is_same_cloud",
     "require_preflight",
     "run_preflight",
     "validate_credentials_message",

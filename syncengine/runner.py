@@ -2,8 +2,9 @@
 
 A ``JobRunner`` decides when the next cycle of its job is due, runs it, and turns the cycle's report
 into Graph's ``synchronizationJob`` ``schedule`` and ``status`` (graph-protocol.md §6.6, reference §2.1–2.3,
-§2.10–2.12, §4.2). Everything it knows lives in the job's state file under the ``runner`` key, so an
-engine (or simulator) that restarts resumes the same schedule, status and quarantine.
+§2.10–2.12, §4.2). Everything it knows (a ``RunnerRecord``, ``job_status.py``) lives in the job's state
+file under the ``runner`` key, so an engine (or simulator) that restarts resumes the same schedule,
+status and quarantine.
 
 Choices the docs leave open (see docs/fidelity.md):
 
@@ -30,34 +31,19 @@ from syncengine import quarantine
 from syncengine.clock import Clock
 from syncengine.cycle import Cycle, CycleResult
 from syncengine.errors import TokenError
+from syncengine.job_status import (
+    QuarantineRecord,
+    RunnerRecord,
+    ScheduleState,
+    StatusCode,
+    execution_of,
+    placeholder_execution,
+)
 from syncengine.logs import CycleReport
 from syncengine.state import EngineState
 
 STATE_KEY = "runner"
 INTERVAL = timedelta(minutes=40)
-#: Graph's "never" timestamp (steadyState* before the first steady state, the placeholder execution).
-NEVER = "0001-01-01T00:00:00Z"
-#: ``synchronizedEntryCountByType`` key: "{source object} to {target object}", as Graph shows it for other
-#: templates ("user to User"); the Azure2Azure source object is ``User`` (assumed).
-ENTRY_TYPE_KEY = "User to User"
-
-
-class ScheduleState(enum.StrEnum):
-    """Graph ``synchronizationScheduleState``."""
-
-    ACTIVE = "Active"
-    DISABLED = "Disabled"
-    PAUSED = "Paused"
-
-
-class StatusCode(enum.StrEnum):
-    """Graph ``synchronizationStatusCode``."""
-
-    NOT_CONFIGURED = "NotConfigured"
-    NOT_RUN = "NotRun"
-    ACTIVE = "Active"
-    PAUSED = "Paused"
-    QUARANTINE = "Quarantine"
 
 
 class ResetScope(enum.StrEnum):
@@ -99,60 +85,6 @@ def _parse(text: str) -> datetime:
     return datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
 
 
-def iso_duration(delta: timedelta) -> str:
-    """``timedelta`` as an ISO-8601 duration (``PT40M``)."""
-    total = int(delta.total_seconds())
-    days, rest = divmod(total, 86400)
-    hours, rest = divmod(rest, 3600)
-    minutes, seconds = divmod(rest, 60)
-    time = "".join(f"{v}{u}" for v, u in ((hours, "H"), (minutes, "M"), (seconds, "S")) if v)
-    out = "P" + (f"{days}D" if days else "")
-    return out + ("T" + time if time else "") if (days or time) else "PT0S"
-
-
-def _fresh() -> dict[str, Any]:
-    """A freshly created job: schedule Disabled, status Paused, nothing run."""
-    return {
-        "started": False,
-        "schedule": ScheduleState.DISABLED.value,
-        "completed": False,
-        "successive_failures": 0,
-        "escrows_pruned": False,
-        "last_execution": None,
-        "last_successful": None,
-        "last_with_exports": None,
-        "quarantine": None,
-        "steady_first": None,
-        "steady_last": None,
-        "entries": None,
-        "last_began": None,
-        "last_ended": None,
-        "due_now": False,
-        "force_deletes": False,
-        "pending_reset": None,
-    }
-
-
-def _placeholder_execution() -> dict[str, Any]:
-    """What a just-started job shows as ``lastExecution`` before its first cycle (doc example)."""
-    return {
-        "activityIdentifier": None,
-        "countEntitled": 0,
-        "countEntitledForProvisioning": 0,
-        "countEscrowed": 0,
-        "countEscrowedRaw": 0,
-        "countExported": 0,
-        "countExports": 0,
-        "countImported": 0,
-        "countImportedDeltas": 0,
-        "countImportedReferenceDeltas": 0,
-        "error": {"code": "None", "message": "", "tenantActionable": False},
-        "state": "Failed",
-        "timeBegan": NEVER,
-        "timeEnded": NEVER,
-    }
-
-
 class JobRunner:
     """Schedules and runs the cycles of one job and keeps its Graph schedule and status."""
 
@@ -165,8 +97,7 @@ class JobRunner:
         self.interval = interval
         self._lock = threading.RLock()
         self._running = False
-        saved = state.get_json(STATE_KEY)
-        self._rec: dict[str, Any] = {**_fresh(), **(saved or {})}
+        self._rec = RunnerRecord.from_json(state.get_json(STATE_KEY))
 
     # -- control (Graph start / pause / restart) ---------------------------------------------
 
@@ -174,21 +105,21 @@ class JobRunner:
         """Schedule Active; clears quarantine; NotRun until the first cycle completes."""
         with self._lock:
             r = self._rec
-            was_quarantined = r["quarantine"] is not None
-            r["started"] = True
-            r["schedule"] = ScheduleState.ACTIVE.value
-            r["quarantine"] = None
+            was_quarantined = r.quarantine is not None
+            r.started = True
+            r.schedule = ScheduleState.ACTIVE
+            r.quarantine = None
             if was_quarantined:
-                r["due_now"] = True
-            if r["last_execution"] is None:
-                r["last_execution"] = _placeholder_execution()
+                r.due_now = True
+            if r.last_execution is None:
+                r.last_execution = placeholder_execution()
             self._save()
 
     def pause(self) -> None:
         """Schedule Paused: a running cycle finishes, no further cycle starts; all state is kept."""
         with self._lock:
-            self._rec["started"] = True
-            self._rec["schedule"] = ScheduleState.PAUSED.value
+            self._rec.started = True
+            self._rec.schedule = ScheduleState.PAUSED
             self._save()
 
     def restart(self, reset_scope: str | None = "") -> frozenset[ResetScope]:
@@ -201,14 +132,14 @@ class JobRunner:
             r = self._rec
             if self._running:
                 # never under a running cycle's feet: it would commit its watermark over the reset
-                r["pending_reset"] = sorted(set(r["pending_reset"] or ()) | {f.value for f in flags})
+                r.pending_reset = sorted(set(r.pending_reset or ()) | {f.value for f in flags})
             else:
                 self._reset(flags)
-            r["started"] = True
-            r["schedule"] = ScheduleState.ACTIVE.value
-            r["due_now"] = True
-            if r["last_execution"] is None:
-                r["last_execution"] = _placeholder_execution()
+            r.started = True
+            r.schedule = ScheduleState.ACTIVE
+            r.due_now = True
+            if r.last_execution is None:
+                r.last_execution = placeholder_execution()
             self._save()
         return flags
 
@@ -223,9 +154,9 @@ class JobRunner:
             self.state.forget_links()
             self.state.clear_staged()  # held deletes belonged to the links just broken
         if flags & {ResetScope.QUARANTINE_STATE, ResetScope.FULL, ResetScope.NONE}:
-            r["quarantine"] = None
+            r.quarantine = None
         if ResetScope.FORCE_DELETES in flags:
-            r["force_deletes"] = True
+            r.force_deletes = True
 
     # -- schedule ----------------------------------------------------------------------------
 
@@ -240,17 +171,17 @@ class JobRunner:
         now = now or self.clock.now()
         with self._lock:
             r = self._rec
-            if r["schedule"] != ScheduleState.ACTIVE.value:
+            if r.schedule is not ScheduleState.ACTIVE:
                 return None
-            if r["due_now"]:
+            if r.due_now:
                 return now
-            q = r["quarantine"]
+            q = r.quarantine
             if q is not None:
-                return _parse(q["nextAttempt"]) if q.get("nextAttempt") else None
-            if r["last_began"] is None:
+                return _parse(q.next_attempt) if q.next_attempt else None
+            if r.last_began is None:
                 return now
-            after_start = _parse(r["last_began"]) + self.interval
-            ended = _parse(r["last_ended"]) if r["last_ended"] else after_start
+            after_start = _parse(r.last_began) + self.interval
+            ended = _parse(r.last_ended) if r.last_ended else after_start
             return max(after_start, ended)
 
     def tick(self) -> CycleResult | None:
@@ -260,10 +191,10 @@ class JobRunner:
             if not self.due(began):
                 return None
             self._running = True
-            force = bool(self._rec["force_deletes"])
-            self._rec["due_now"] = False
-            self._rec["last_began"] = _iso(began)
-            self._rec["last_ended"] = None
+            force = bool(self._rec.force_deletes)
+            self._rec.due_now = False
+            self._rec.last_began = _iso(began)
+            self._rec.last_ended = None
             self._save()
         try:
             try:
@@ -279,9 +210,9 @@ class JobRunner:
         finally:
             with self._lock:
                 self._running = False
-                pending = self._rec["pending_reset"]
+                pending = self._rec.pending_reset
                 if pending:  # a restart that arrived during the cycle
-                    self._rec["pending_reset"] = None
+                    self._rec.pending_reset = None
                     self._reset(frozenset(ResetScope(f) for f in pending))
                     self._save()
         return result
@@ -302,134 +233,63 @@ class JobRunner:
             initial=report.kind == "initial",
             safety=self.cycle.job.safety,
         )
-        execution = _execution(report, verdict)
-        r["completed"] = True
-        r["last_ended"] = _iso(now)
-        r["last_execution"] = execution
-        r["successive_failures"] = r["successive_failures"] + 1 if verdict.complete_failure else 0
+        execution = execution_of(report, verdict)
+        r.completed = True
+        r.last_ended = _iso(now)
+        r.last_execution = execution
+        r.successive_failures = r.successive_failures + 1 if verdict.complete_failure else 0
         if report.state == "Succeeded" and not verdict.quarantine:
-            r["last_successful"] = execution
+            r.last_successful = execution
         if report.state != "Failed" and execution["countExported"] > 0:
-            r["last_with_exports"] = execution
+            r.last_with_exports = execution
         held = int((report.quarantine or {}).get("held") or 0)
         if report.state != "Failed" and execution["countExports"] == 0 and held == 0:
-            r["steady_first"] = r["steady_first"] or execution["timeEnded"]
-            r["steady_last"] = execution["timeEnded"]
+            r.steady_first = r.steady_first or execution["timeEnded"]
+            r.steady_last = execution["timeEnded"]
         if report.state != "Failed":
-            r["entries"] = self.state.count_shadows("linked")
+            r.entries = self.state.count_shadows("linked")
             if force:  # the held deletes were released by this cycle
                 self.state.clear_staged()
-                r["force_deletes"] = False
+                r.force_deletes = False
             if report.kind == "initial":
-                r["escrows_pruned"] = verdict.prune_escrows
+                r.escrows_pruned = verdict.prune_escrows
         if verdict.prune_escrows:
             self.state.clear_escrows()
-            r["quarantine"] = None
-            if r["schedule"] == ScheduleState.ACTIVE.value:
-                r["schedule"] = ScheduleState.PAUSED.value  # waits for the customer to clean up
+            r.quarantine = None
+            if r.schedule is ScheduleState.ACTIVE:
+                r.schedule = ScheduleState.PAUSED  # waits for the customer to clean up
         elif verdict.reason is not None:
             self._quarantine(verdict, now)
         else:
-            r["quarantine"] = None  # any successful retry lifts quarantine
+            r.quarantine = None  # any successful retry lifts quarantine
         self._save()
 
     def _quarantine(self, verdict: quarantine.Verdict, now: datetime) -> None:
         r = self._rec
-        q = r["quarantine"]
+        q = r.quarantine
         if q is None:
-            q = {"seriesBegan": _iso(now), "seriesCount": 0}
+            q = QuarantineRecord(_iso(now))
         else:
-            q["seriesCount"] = int(q["seriesCount"]) + 1
+            q.series_count += 1
         assert verdict.reason is not None
-        q["reason"] = verdict.reason.value
-        q["error"] = verdict.error.to_graph() if verdict.error else None
-        q["currentBegan"] = _iso(now)
-        nxt = quarantine.next_attempt(_parse(q["seriesBegan"]), q["seriesCount"], now)
-        q["nextAttempt"] = _iso(nxt) if nxt else None
-        r["quarantine"] = q
-        if nxt is None and r["schedule"] == ScheduleState.ACTIVE.value:
-            r["schedule"] = ScheduleState.DISABLED.value  # four weeks in quarantine
+        q.reason = verdict.reason.value
+        q.error = verdict.error.to_graph() if verdict.error else None
+        q.current_began = _iso(now)
+        nxt = quarantine.next_attempt(_parse(q.series_began), q.series_count, now)
+        q.next_attempt = _iso(nxt) if nxt else None
+        r.quarantine = q
+        if nxt is None and r.schedule is ScheduleState.ACTIVE:
+            r.schedule = ScheduleState.DISABLED  # four weeks in quarantine
 
     def _save(self) -> None:
-        self.state.set_json(STATE_KEY, self._rec)
+        self.state.set_json(STATE_KEY, self._rec.to_json())
 
     # -- Graph view --------------------------------------------------------------------------
 
     def code(self) -> StatusCode:
-        r = self._rec
-        if not r["started"] or r["schedule"] == ScheduleState.PAUSED.value:
-            return StatusCode.PAUSED
-        if r["quarantine"] is not None:
-            return StatusCode.QUARANTINE
-        if not r["completed"]:
-            return StatusCode.NOT_RUN
-        return StatusCode.ACTIVE
+        return self._rec.code()
 
     def status(self) -> dict[str, Any]:
         """Graph's ``synchronizationJob`` ``schedule`` and ``status``."""
         with self._lock:
-            r = self._rec
-            q = r["quarantine"]
-            return {
-                "schedule": {
-                    "expiration": None,
-                    "interval": iso_duration(self.interval),
-                    "state": r["schedule"],
-                },
-                "status": {
-                    "code": self.code().value,
-                    "countSuccessiveCompleteFailures": r["successive_failures"],
-                    "escrowsPruned": r["escrows_pruned"],
-                    "lastExecution": _copy(r["last_execution"]),
-                    "lastSuccessfulExecution": _copy(r["last_successful"]),
-                    "lastSuccessfulExecutionWithExports": _copy(r["last_with_exports"]),
-                    "progress": [],
-                    "quarantine": None
-                    if q is None
-                    else {
-                        "currentBegan": q["currentBegan"],
-                        "error": _copy(q.get("error")),
-                        "nextAttempt": q.get("nextAttempt"),
-                        "reason": q["reason"],
-                        "seriesBegan": q["seriesBegan"],
-                        "seriesCount": q["seriesCount"],
-                    },
-                    "steadyStateFirstAchievedTime": r["steady_first"] or NEVER,
-                    "steadyStateLastAchievedTime": r["steady_last"] or NEVER,
-                    "synchronizedEntryCountByType": []
-                    if r["entries"] is None
-                    else [{"key": ENTRY_TYPE_KEY, "value": r["entries"]}],
-                    "troubleshootingUrl": None,
-                },
-            }
-
-
-def _copy(value: dict[str, Any] | None) -> dict[str, Any] | None:
-    return None if value is None else {k: dict(v) if isinstance(v, dict) else v for k, v in value.items()}
-
-
-def _execution(report: CycleReport, verdict: quarantine.Verdict) -> dict[str, Any]:
-    """A cycle report as Graph's ``synchronizationTaskExecution``."""
-    failures = report.statuses.get("failure", 0)
-    successes = report.statuses.get("success", 0)
-    held = int((report.quarantine or {}).get("held") or 0)
-    state = report.state if report.state in ("Succeeded", "Failed", "EntryLevelErrors") else "Failed"
-    error = None
-    if state == "Failed" and verdict.error is not None:
-        error = verdict.error.to_graph()
-    return {
-        "activityIdentifier": report.cycle_id,
-        "countEntitled": report.in_scope,
-        "countEntitledForProvisioning": report.in_scope,
-        "countEscrowed": failures,
-        "countEscrowedRaw": failures + held,
-        "countExported": successes,
-        "countExports": successes + failures,
-        "countImported": report.imported,
-        "countImportedDeltas": report.imported if report.kind == "incremental" else 0,
-        "countImportedReferenceDeltas": 0,
-        "error": error,
-        "state": state,
-        "timeBegan": report.began,
-        "timeEnded": report.ended or report.began,
-    }
+            return self._rec.to_graph(self.interval)

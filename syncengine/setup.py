@@ -11,16 +11,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from syncengine.client import GraphClient
+from syncengine.clouds import CLOUDS, is_same_cloud
 from syncengine.errors import ConflictError, GraphApiError, TokenError
 from syncengine.preflight import PreflightFailure, check_pair
 
-#: ``allowedCloudEndpoints`` value of each cloud.
-CLOUD_INSTANCE = {
-    "commercial": "microsoftonline.com",
-    "gcch": "microsoftonline.us",
-    "dod": "microsoftonline.us",
-    "china": "partner.microsoftonline.cn",
-}
 DEFAULT_ACCESS_ROLE = "00000000-0000-0000-0000-000000000000"
 POLICY = "/policies/crossTenantAccessPolicy"
 
@@ -29,6 +23,8 @@ Say = Callable[[str], None]
 
 @dataclass(frozen=True)
 class PairSetup:
+    """A pair of tenants to configure: their ids and the names of their clouds (``Cloud`` values)."""
+
     source_tenant: str
     target_tenant: str
     source_cloud: str
@@ -36,7 +32,8 @@ class PairSetup:
 
     @property
     def cross_cloud(self) -> bool:
-        return CLOUD_INSTANCE[self.source_cloud] != CLOUD_INSTANCE[self.target_cloud]
+        """Whether the pair crosses Microsoft clouds (GCC High and DoD are both Azure Government)."""
+        return not is_same_cloud(self.source_cloud, self.target_cloud)
 
 
 #: Application permissions each side's app needs for ``ccsync setup`` (any one of each group).
@@ -147,7 +144,7 @@ def _partner(client: GraphClient, tenant_id: str, say: Say, who: str) -> None:
 def configure_target(target: GraphClient, pair: PairSetup, say: Say = lambda _: None) -> None:
     """Target tenant: cloud setting (cross-cloud), partner, inbound user sync, inbound auto-redemption."""
     if pair.cross_cloud:
-        _allow_cloud(target, CLOUD_INSTANCE[pair.source_cloud], say, "target")
+        _allow_cloud(target, CLOUDS[pair.source_cloud].cloud_instance, say, "target")
     _partner(target, pair.source_tenant, say, "target")
     sync = f"{POLICY}/partners/{pair.source_tenant}/identitySynchronization"
     try:
@@ -164,7 +161,7 @@ def configure_target(target: GraphClient, pair: PairSetup, say: Say = lambda _: 
 def configure_source(source: GraphClient, pair: PairSetup, say: Say = lambda _: None) -> None:
     """Source tenant: cloud setting (cross-cloud), partner, outbound auto-redemption."""
     if pair.cross_cloud:
-        _allow_cloud(source, CLOUD_INSTANCE[pair.target_cloud], say, "source")
+        _allow_cloud(source, CLOUDS[pair.target_cloud].cloud_instance, say, "source")
     _partner(source, pair.target_tenant, say, "source")
     source.patch(
         f"{POLICY}/partners/{pair.target_tenant}", {"automaticUserConsentSettings": {"outboundAllowed": True}}

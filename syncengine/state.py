@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from syncengine.errors import SyncEngineError
+
 STATE_FORMAT = 1
 
 _SCHEMA = """
@@ -44,7 +46,7 @@ CREATE TABLE IF NOT EXISTS logs (seq INTEGER PRIMARY KEY AUTOINCREMENT, cycle_id
 """
 
 
-class StateError(RuntimeError):
+class StateError(SyncEngineError, RuntimeError):
     """The state file is unusable (another job's, or a newer format)."""
 
 

@@ -17,8 +17,8 @@ from typing import Any
 import httpx
 
 from loadtests.capacity.metering import Meter, MeteredGraph
-from simulator.provisioning.simulated_graph import SimulatedGraph
 from simulator.runtime import Simulator
+from simulator.simulated_graph import SimulatedGraph
 from simulator.testing import running_simulator
 from syncengine import mapping
 from syncengine.backend import Identity

@@ -18,22 +18,11 @@ from typing import Any
 from loadtests.capacity.calibration import Calibration, Traffic
 from simulator.traffic.throttle import LARGE_ABOVE, SMALL_BELOW, Budget, Limits
 from syncengine.client import RetryPolicy
+from syncengine.clouds import Cloud, is_supported_pair
 
 INTERVAL_MIN = 40.0
 #: Cloud pairs the cross-cloud service supports (reference §1; same-cloud pairs too).
-PAIRS = {
-    ("commercial", "gcch"),
-    ("commercial", "dod"),
-    ("gcch", "commercial"),
-    ("dod", "commercial"),
-    ("commercial", "china"),
-    ("commercial", "commercial"),
-    ("gcch", "gcch"),
-    ("gcch", "dod"),
-    ("dod", "gcch"),
-    ("dod", "dod"),
-    ("china", "china"),
-}
+PAIRS = {(source, target) for source in Cloud for target in Cloud if is_supported_pair(source, target)}
 
 
 @dataclass(frozen=True)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from simulator.clouds import CLOUDS
 from simulator.directory.tenant import Tenant
 
-#: The three documented ``allowedCloudEndpoints`` values.
-CLOUD_ENDPOINTS = ("microsoftonline.com", "microsoftonline.us", "partner.microsoftonline.cn")
+#: The three documented ``allowedCloudEndpoints`` values: the clouds' instance names.
+CLOUD_ENDPOINTS = tuple(dict.fromkeys(info.cloud_instance for info in CLOUDS.values()))
 
 
 def _b2b_setting(access: str) -> dict[str, Any]:

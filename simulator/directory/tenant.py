@@ -97,7 +97,7 @@ class Tenant:
         self.identity_sync: dict[str, dict[str, Any]] = {}
         #: the target-side "cross-cloud synchronization" setting (reference §1.5), simulator-only: source
         #: cloud instance -> {"enabled", "servicePrincipalId", "permissions"}; absent means on (the
-        #: simulator's default, see simulator/provisioning/cross_cloud_sync.py)
+        #: simulator's default, see simulator/directory/cross_cloud_sync.py)
         self.cross_cloud_sync: dict[str, dict[str, Any]] = {}
         #: users and groups changes, for delta queries.
         self.changes = ChangeLog()

@@ -21,6 +21,7 @@ import jwt
 from cryptography import x509
 
 from simulator.clouds import (
+    AUTHORITIES,
     AUTHORITY_ALIASES,
     AUTHORITY_HOSTS,
     CLOUDS,
@@ -50,17 +51,6 @@ _ASSERTION_ALGORITHMS = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "
 _GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
 _DNS = re.compile(r"^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,62}$", re.I)
 
-#: Legacy AAD Graph host and RBAC URL by authority, as real OpenID documents carry them.
-_AAD_GRAPH = {
-    Authority.GLOBAL: "graph.windows.net",
-    Authority.USGOV: "graph.microsoftazure.us",
-    Authority.CHINA: "graph.chinacloudapi.cn",
-}
-_RBAC = {
-    Authority.GLOBAL: "https://pas.windows.net",
-    Authority.USGOV: "https://pasff.usgovcloudapi.net",
-    Authority.CHINA: "https://pas.chinacloudapi.cn",
-}
 _V2_CLAIMS = [
     "sub", "iss", "cloud_instance_name", "cloud_instance_host_name", "cloud_graph_host_name", "msgraph_host",
     "aud", "exp", "iat", "auth_time", "acr", "nonce", "preferred_username", "name", "tid", "ver", "at_hash",
@@ -176,9 +166,9 @@ class LoginService:
         if tenant and tenant.flavor in REGION_SUB_SCOPE:
             doc["tenant_region_sub_scope"] = REGION_SUB_SCOPE[tenant.flavor]
         doc["cloud_instance_name"] = info.cloud_instance
-        doc["cloud_graph_host_name"] = _AAD_GRAPH[self.authority]
+        doc["cloud_graph_host_name"] = AUTHORITIES[self.authority].aad_graph_host
         doc["msgraph_host"] = info.graph_host
-        doc["rbac_url"] = _RBAC[self.authority]
+        doc["rbac_url"] = AUTHORITIES[self.authority].rbac_url
         return LoginResponse(200, doc, {**_DISCOVERY_CACHE, "x-ms-request-id": str(uuid.uuid4())})
 
     # -- GET /{tenant}/discovery[/v2.0]/keys ---------------------------------------------
@@ -215,7 +205,7 @@ class LoginService:
         metadata = [
             {
                 "preferred_network": AUTHORITY_HOSTS[a],
-                "preferred_cache": "login.windows.net" if a is Authority.GLOBAL else AUTHORITY_HOSTS[a],
+                "preferred_cache": AUTHORITIES[a].preferred_cache,
                 "aliases": list(AUTHORITY_ALIASES[a]),
             }
             for a in Authority

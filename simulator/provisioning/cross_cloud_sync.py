@@ -1,72 +1,16 @@
-"""The target's "cross-cloud synchronization" setting (reference §1.5), a switch of its own.
+"""The provisioning service's check of the target's cross-cloud synchronization switch (reference §1.5).
 
-In the portal the target ticks it per source cloud on the Microsoft cloud settings tab, next to (and
-distinct from) B2B's ``allowedCloudEndpoints``; ticking it creates a service principal in the target holding
-``User.ReadWrite.CrossCloud``, ``User.Invite.All``, ``Organization.Read.All`` and ``Policy.Read.All``.
-Graph's property behind the checkbox is unconfirmed, so the simulator keeps the setting in the tenant's
-internal state and offers it only on the control plane (``PUT /_simulator/tenants/{t}/cross-cloud-sync/
-{cloud}``) and in world files (``cross_cloud_sync``). With B2B on but this off, the simulated service's test
-connection and cycles fail with ``AzureActiveDirectoryTokenExpired``, as documented.
-
-Default: **on** for every source cloud, so the msgraph-sdk example, ``make demo`` and the test kit, which
-configure everything Graph can reach, keep working (nothing in Graph could turn it on). Turn it off to test
-the failure.
+With B2B on but the target's switch (``simulator/directory/cross_cloud_sync.py``) off for the source's
+cloud, the simulated service's test connection and cycles fail with ``AzureActiveDirectoryTokenExpired``,
+as documented. The engine's own preflight cannot see the switch (Graph's property is unconfirmed).
 """
 
 from __future__ import annotations
 
-from typing import Any
-
 from simulator.clouds import CLOUDS, Cloud
-from simulator.directory.apps import ensure_first_party_sp
+from simulator.directory import cross_cloud_sync
 from simulator.directory.tenant import Tenant
 from syncengine import preflight
-
-#: the application permissions the target-side service principal holds (reference §1.2, step 2)
-PERMISSIONS = ("User.ReadWrite.CrossCloud", "User.Invite.All", "Organization.Read.All", "Policy.Read.All")
-#: the app of the target-side service principal: the docs do not name it; the provisioning service's own
-#: first-party identity is assumed (docs/fidelity.md)
-TARGET_APP_ID = "00000014-0000-0000-c000-000000000000"
-DEFAULT_ENABLED = True
-
-
-def _instance(source_cloud: str) -> str:
-    return CLOUDS[Cloud(source_cloud)].cloud_instance
-
-
-def enabled(tenant: Tenant, source_cloud: str) -> bool:
-    """Whether ``tenant`` has cross-cloud synchronization on for sources in ``source_cloud``."""
-    entry = tenant.cross_cloud_sync.get(_instance(source_cloud))
-    return DEFAULT_ENABLED if entry is None else bool(entry.get("enabled"))
-
-
-def set_enabled(tenant: Tenant, source_cloud: str, on: bool) -> dict[str, Any]:
-    """Turn the setting on or off; on creates (or reuses) the target-side service principal."""
-    instance = _instance(source_cloud)
-    entry: dict[str, Any] = dict(tenant.cross_cloud_sync.get(instance) or {})
-    entry["enabled"] = on
-    if on:
-        sp = ensure_first_party_sp(tenant, TARGET_APP_ID)
-        entry["servicePrincipalId"] = sp["id"]
-        entry["permissions"] = list(PERMISSIONS)
-    else:
-        entry["permissions"] = []
-    tenant.cross_cloud_sync[instance] = entry
-    return describe(tenant, source_cloud)
-
-
-def describe(tenant: Tenant, source_cloud: str) -> dict[str, Any]:
-    """The setting as the control plane shows it (a default-on setting shows its service principal once made)."""
-    entry = tenant.cross_cloud_sync.get(_instance(source_cloud)) or {}
-    on = enabled(tenant, source_cloud)
-    return {
-        "tenantId": tenant.id,
-        "sourceCloud": source_cloud,
-        "enabled": on,
-        "default": not entry,
-        "servicePrincipalId": entry.get("servicePrincipalId"),
-        "permissions": list(entry.get("permissions") or (PERMISSIONS if on else ())),
-    }
 
 
 def check(
@@ -75,11 +19,10 @@ def check(
     """The service's check: a cross-cloud job whose target has the setting off fails as documented."""
     if target is None or not is_cross_cloud:
         return None
-    if enabled(target, source_cloud):
-        if not target.cross_cloud_sync.get(_instance(source_cloud)):
-            set_enabled(target, source_cloud, True)  # the default: its service principal, made on first use
+    if cross_cloud_sync.enabled(target, source_cloud):
+        cross_cloud_sync.ensure_default(target, source_cloud)
         return None
-    label = preflight.CLOUD_LABELS.get(source_cloud, source_cloud)
+    label = CLOUDS[Cloud(source_cloud)].label
     return preflight.PreflightFailure(
         preflight.TOKEN_EXPIRED,
         preflight.TOKEN_EXPIRED_MESSAGE,

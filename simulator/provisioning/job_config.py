@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from simulator.clouds import CLOUDS, is_same_cloud
 from simulator.directory.store import Store
 from simulator.directory.tenant import Tenant
 from simulator.provisioning.schema import parse_schema
@@ -27,7 +28,7 @@ def cross_cloud_pair(source: Tenant, target: Tenant) -> bool:
     failure = preflight.check_pair(source.cloud.value, target.cloud.value)
     if failure is not None:
         raise GraphError(400, failure.code, preflight.validate_credentials_message(failure))
-    return not preflight.is_same_cloud(source.cloud.value, target.cloud.value)
+    return not is_same_cloud(source.cloud, target.cloud)
 
 
 DEFAULT_DELETE_THRESHOLD = 500
@@ -53,7 +54,7 @@ def build_job_config(
         raise bad_request("Cross-tenant synchronization authenticates with AuthenticationType 'SyncPolicy'.")
     target = store.tenants.get(target_id)
     if target is None:
-        authority = preflight.LOGIN_HOSTS.get(tenant.cloud.value, "login.microsoftonline.com")
+        authority = CLOUDS[tenant.cloud].login_host
         failure = preflight.PreflightFailure(
             "ExternalTenantNotFound",
             f"This tenant was not found by the authentication authority of the current cloud: {target_id}. "

@@ -2,7 +2,7 @@
 
 ``GET|PUT /_simulator/tenants/{tenant}/cross-cloud-sync/{source cloud}`` with ``{"enabled": true|false}``:
 a simulator-only switch (Graph's property is unconfirmed), distinct from B2B's ``allowedCloudEndpoints``;
-on by default (see simulator/provisioning/cross_cloud_sync.py).
+on by default (see simulator/directory/cross_cloud_sync.py).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from flask import Flask, Response, request
 
 from simulator.clouds import CLOUDS, Cloud
-from simulator.provisioning import cross_cloud_sync
+from simulator.directory import cross_cloud_sync
 from simulator.web.control_error import json_response
 from simulator.web.control_provisioning import _enabled, _error
 

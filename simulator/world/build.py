@@ -16,6 +16,7 @@ from types import MappingProxyType
 from typing import Any
 
 from simulator.clouds import Cloud
+from simulator.directory import cross_cloud_sync
 from simulator.directory.apps import register_app
 from simulator.directory.collection import Obj
 from simulator.directory.groups import create_group
@@ -228,8 +229,6 @@ def _populate(
     for a in spec.apps:
         _app(tenant, a, app_rng, now)
     if spec.cross_cloud_sync:
-        from simulator.provisioning import cross_cloud_sync
-
         for source_cloud, on in spec.cross_cloud_sync:
             cross_cloud_sync.set_enabled(tenant, source_cloud, on)
 

@@ -132,7 +132,7 @@ class TenantSpec:
     id: str | None = None
     where: str = ""
     #: the target's "cross-cloud synchronization" setting per source cloud (simulator-only; on unless
-    #: listed false here: simulator/provisioning/cross_cloud_sync.py)
+    #: listed false here: simulator/directory/cross_cloud_sync.py)
     cross_cloud_sync: tuple[tuple[str, bool], ...] = ()
 
 

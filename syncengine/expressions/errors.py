@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from syncengine.errors import SyncEngineError
+
 
 def line_and_column(text: str, offset: int) -> tuple[int, int]:
     """The 1-based line and column of a 0-based offset."""
@@ -12,7 +14,7 @@ def line_and_column(text: str, offset: int) -> tuple[int, int]:
     return line, offset - line_start + 1
 
 
-class ExpressionError(Exception):
+class ExpressionError(SyncEngineError):
     """An expression the engine cannot use: bad syntax, an unknown function, wrong arguments.
 
     When the position is known the message ends with "at column N" (or "at line L, column N" for a

@@ -9,7 +9,7 @@ import pytest
 
 from scenarios.loader import load_text
 from scenarios.soak import Soak, failure_report, generate, soak
-from syncengine.cycle import Cycle
+from syncengine.decide import Decider
 
 
 @pytest.fixture(scope="module")
@@ -44,14 +44,14 @@ def test_a_bounded_soak_holds_every_invariant(runner: Soak, seed: int) -> None:
 def test_an_engine_that_keeps_leavers_is_caught_and_shrunk(
     runner: Soak, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    original = Cycle._deprovision
+    original = Decider._deprovision
 
     def keeps_leavers(self, u, out, shadow, why):  # the lifecycle rule "out of scope → soft delete" is off
         if why == "left the scope":
             return self._skip(u, out, shadow, "Broken", "deliberately broken: leavers are kept")
         return original(self, u, out, shadow, why)
 
-    monkeypatch.setattr(Cycle, "_deprovision", keeps_leavers)
+    monkeypatch.setattr(Decider, "_deprovision", keeps_leavers)
     out = soak(5, 30, runner=runner, shrink_budget=16)
     assert any("out of scope but target still active" in b for b in out.broken)
     assert out.shrunk is not None and len(out.shrunk) < 10 < 30

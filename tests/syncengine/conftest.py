@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from simulator.provisioning.simulated_graph import SimulatedGraph
+from simulator.simulated_graph import SimulatedGraph
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from simulator.provisioning.simulated_graph import SimulatedGraph
+from simulator.simulated_graph import SimulatedGraph
 from syncengine import mapping
 from syncengine.backend import GraphBackend, Identity
 from syncengine.client import GraphClient

@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 import pytest
 
-from simulator.provisioning.simulated_graph import SimulatedGraph
+from simulator.simulated_graph import SimulatedGraph
 from simulator.testing import running_simulator
 from syncengine.backend import GraphCall, Identity
 from syncengine.client import GraphClient

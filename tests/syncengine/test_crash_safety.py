@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from simulator.provisioning.simulated_graph import SimulatedGraph
+from simulator.simulated_graph import SimulatedGraph
 from simulator.testing import running_simulator
 from syncengine.client import GraphClient
 from syncengine.setup import PairSetup, configure_source, configure_target

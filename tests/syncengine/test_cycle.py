@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
+from simulator.provisioning.cycles import SYNC_ROLES
 from simulator.provisioning.job_config import SYNC_FABRIC
-from simulator.provisioning.service import SYNC_ROLES
-from simulator.provisioning.simulated_graph import SimulatedGraph
+from simulator.simulated_graph import SimulatedGraph
 from simulator.testing import running_simulator
 from syncengine.backend import Identity
 from syncengine.client import GraphClient

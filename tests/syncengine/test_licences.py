@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from simulator.provisioning.simulated_graph import SimulatedGraph
+from simulator.simulated_graph import SimulatedGraph
 from syncengine.backend import Identity
 from syncengine.client import GraphClient
 from syncengine.licences import (

@@ -8,9 +8,10 @@ from typing import Any
 
 import pytest
 
-from simulator.provisioning.simulated_graph import SimulatedGraph
-from syncengine.backend import CLOUDS, Identity
+from simulator.simulated_graph import SimulatedGraph
+from syncengine.backend import Identity
 from syncengine.client import GraphClient
+from syncengine.clouds import CLOUDS
 from syncengine.model import JobConfig
 from syncengine.preflight import (
     PreflightError,

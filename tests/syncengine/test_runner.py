@@ -13,8 +13,9 @@ import httpx
 import pytest
 
 from syncengine.cycle import Cycle
+from syncengine.job_status import NEVER
 from syncengine.model import SafetyConfig
-from syncengine.runner import NEVER, PORTAL_RESTART, JobRunner, ResetScope, parse_reset_scope
+from syncengine.runner import PORTAL_RESTART, JobRunner, ResetScope, parse_reset_scope
 from syncengine.state import EngineState
 from tests.conftest import control_tenant, graph_time
 from tests.syncengine.pairs import Pair, make_pair
@@ -341,7 +342,7 @@ def test_too_many_deletes_quarantines_and_force_deletes_releases_them(make_job: 
     assert s["code"] == "Active" and s["quarantine"] is None
     assert job.state.staged() == [] and b2b_count(job.pair) == MEMBERS - 3
     # the release is for one cycle only
-    assert not job.runner._rec["force_deletes"]
+    assert not job.runner._rec.force_deletes
 
 
 def test_every_call_to_the_target_refused_quarantines_with_encountered_quarantine_exception(job: Job) -> None:

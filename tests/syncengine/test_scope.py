@@ -7,23 +7,20 @@ from typing import Any
 
 import pytest
 
-from simulator.provisioning.simulated_graph import SimulatedGraph
+from simulator.simulated_graph import SimulatedGraph
 from syncengine.client import GraphClient
 from syncengine.model import FilterClause, FilterGroup, ScopeConfig
 from syncengine.model import FilterOperator as Op
 from syncengine.scope import (
     EXTERNAL_FILTER_KEY,
     Assignments,
-    ScopeConfigError,
     assigned_user_ids,
     decide,
-    evaluate_clause,
-    evaluate_filters,
     group_members,
     is_internal_member,
     load_assignments,
-    validate_filters,
 )
+from syncengine.scoping_filters import ScopeConfigError, evaluate_clause, evaluate_filters, validate_filters
 from tests.conftest import app_of
 from tests.syncengine.pairs import identity
 

@@ -21,7 +21,7 @@ import httpx
 import pytest
 
 from loadtests.capacity.metering import MeteredGraph
-from simulator.provisioning.simulated_graph import SimulatedGraph
+from simulator.simulated_graph import SimulatedGraph
 from simulator.testing import running_simulator
 from simulator.world.spec import ADMIN_PERMISSIONS
 from syncengine import mapping
@@ -165,7 +165,7 @@ def test_the_provisioning_service_gives_jobs_into_one_target_tenant_one_gate() -
                 target=Identity(target["cloud"], target["id"], SYNC_FABRIC),
                 mappings=mapping.DEFAULT_MAPPINGS,
             )
-            return sim.provisioning._clients(job)[1]
+            return sim.provisioning.cycles.clients(job)[1]
 
         first, second = (target_client(s, gcch) for s in sources[:2])
         other = target_client(sources[0], dod)

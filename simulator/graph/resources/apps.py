@@ -8,9 +8,9 @@ from simulator.directory import apps as dir_apps
 from simulator.directory.collection import Obj
 from simulator.directory.schema import APPLICATION_WRITABLE, SERVICE_PRINCIPAL_WRITABLE, check_properties
 from simulator.graph import odata
-from simulator.graph import permissions as perm
 from simulator.graph.listing import list_collection, single
 from simulator.graph.router import Context, GraphRouter
+from simulator.wire import permissions as perm
 from simulator.wire.errors import not_found
 from simulator.wire.message import GraphResponse
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from simulator.directory.audit import LogEntry, LogKind, parse_time
 from simulator.graph import odata
-from simulator.graph import permissions as perm
 from simulator.graph.listing import context_url, decode_token, encode_token, next_link, render, single
 from simulator.graph.odata_audit import AUDIT_MAX_TOP, DIRECTORY_AUDIT_SPEC, PROVISIONING_SPEC
 from simulator.graph.router import Context, GraphRouter
+from simulator.wire import permissions as perm
 from simulator.wire.errors import not_found
 from simulator.wire.message import GraphResponse
 

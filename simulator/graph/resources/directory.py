@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from simulator.directory import users as dir_users
 from simulator.graph import auditing, odata
-from simulator.graph import permissions as perm
 from simulator.graph.listing import list_collection, single
 from simulator.graph.router import Context, GraphRouter
+from simulator.wire import permissions as perm
 from simulator.wire.errors import GraphError, not_found
 from simulator.wire.message import GraphResponse
 

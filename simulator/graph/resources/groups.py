@@ -5,9 +5,9 @@ from __future__ import annotations
 from simulator.directory import groups as dir_groups
 from simulator.directory.collection import Obj
 from simulator.graph import auditing, delta, odata
-from simulator.graph import permissions as perm
 from simulator.graph.listing import count_collection, list_collection, single
 from simulator.graph.router import Context, GraphRouter
+from simulator.wire import permissions as perm
 from simulator.wire.errors import bad_request, not_found
 from simulator.wire.message import GraphResponse
 

@@ -12,8 +12,8 @@ from simulator.directory import users as dir_users
 from simulator.directory.audit import SYNC_FABRIC_APP_ID
 from simulator.directory.schema import check_other_string
 from simulator.graph import auditing
-from simulator.graph import permissions as perm
 from simulator.graph.router import Context, GraphRouter
+from simulator.wire import permissions as perm
 from simulator.wire.errors import bad_request
 from simulator.wire.message import GraphResponse
 

@@ -9,9 +9,9 @@ from simulator.clouds import CLOUDS
 from simulator.directory import skus
 from simulator.directory.tenant import Tenant
 from simulator.graph import odata
-from simulator.graph import permissions as perm
 from simulator.graph.listing import list_collection, single
 from simulator.graph.router import Context, GraphRouter
+from simulator.wire import permissions as perm
 from simulator.wire.errors import not_found
 from simulator.wire.message import GraphResponse
 

@@ -9,8 +9,8 @@ from simulator.clouds import CLOUDS
 from simulator.directory import policies as dir_policies
 from simulator.directory.schema import check_other_string
 from simulator.graph import auditing
-from simulator.graph import permissions as perm
 from simulator.graph.router import Context, GraphRouter
+from simulator.wire import permissions as perm
 from simulator.wire.errors import GraphError, bad_request
 from simulator.wire.message import GraphResponse
 

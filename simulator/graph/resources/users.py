@@ -5,9 +5,9 @@ from __future__ import annotations
 from simulator.directory import skus
 from simulator.directory import users as dir_users
 from simulator.graph import auditing, delta, odata
-from simulator.graph import permissions as perm
 from simulator.graph.listing import count_collection, list_collection, render, single
 from simulator.graph.router import Context, GraphRouter
+from simulator.wire import permissions as perm
 from simulator.wire.message import GraphResponse
 
 

@@ -19,7 +19,7 @@ from simulator.wire.errors import GraphError
 
 if TYPE_CHECKING:
     from simulator.directory.tenant import Tenant
-    from simulator.provisioning.service import JobRecord
+    from simulator.provisioning.jobs import JobRecord
     from simulator.runtime import Simulator
 
 PAGE = 50

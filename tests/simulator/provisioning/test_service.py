@@ -378,7 +378,7 @@ def test_the_targets_cross_cloud_sync_setting_is_its_own_switch_distinct_from_b2
 def test_a_world_file_can_turn_the_targets_cross_cloud_sync_off() -> None:
     from datetime import UTC, datetime
 
-    from simulator.provisioning import cross_cloud_sync
+    from simulator.directory import cross_cloud_sync
     from simulator.world.spec import parse_world
 
     world = parse_world(

@@ -40,3 +40,17 @@ POLICY_WRITE = ("Policy.ReadWrite.CrossTenantAccess",)
 AUDIT_READ = ("AuditLog.Read.All",)
 DELETED_READ = USERS_READ + GROUPS_READ
 DELETED_WRITE = ("User.ReadWrite.All", "Group.ReadWrite.All", *_DIR_W)
+#: the synchronization API (jobs, schema, secrets, templates)
+SYNC_READ = (
+    "Synchronization.Read.All",
+    "Synchronization.ReadWrite.All",
+    "Application.ReadWrite.OwnedBy",
+    "Application.ReadWrite.All",
+    "Directory.ReadWrite.All",
+)
+SYNC_WRITE = (
+    "Synchronization.ReadWrite.All",
+    "Application.ReadWrite.OwnedBy",
+    "Application.ReadWrite.All",
+    "Directory.ReadWrite.All",
+)

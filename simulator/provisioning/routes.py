@@ -1,5 +1,9 @@
-"""The synchronization API: application template instantiation, templates, jobs, schema, secrets,
-start / pause / restart / validateCredentials / provisionOnDemand (the Entra provisioning service).
+"""The synchronization API on the wire: Graph routes over the provisioning service's API (``api.py``).
+
+Application template instantiation, templates, jobs, schema, secrets, start / pause / restart,
+validateCredentials and provisionOnDemand: each route parses the request, calls the service and shapes
+Graph's response (as moto's ``responses.py`` does beside its models). The Graph router registers them
+(``simulator/graph/resources/__init__.py``); this module needs of the router only the objects it is given.
 
 Routes run without the store lock: the service serializes job work itself, and its cycles call back
 into the router (which takes the store lock per request).
@@ -7,31 +11,22 @@ into the router (which takes the store lock per request).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from simulator.graph import permissions as perm
-from simulator.graph.router import Context, GraphRouter
-from simulator.provisioning.service import TEMPLATE_ID, ProvisioningService
+from simulator.provisioning.api import TEMPLATE_ID, SynchronizationApi
+from simulator.wire import permissions as perm
 from simulator.wire.errors import not_found
 from simulator.wire.message import GraphResponse
 
-_SYNC_READ = (
-    "Synchronization.Read.All",
-    "Synchronization.ReadWrite.All",
-    "Application.ReadWrite.OwnedBy",
-    "Application.ReadWrite.All",
-    "Directory.ReadWrite.All",
-)
-_SYNC_WRITE = (
-    "Synchronization.ReadWrite.All",
-    "Application.ReadWrite.OwnedBy",
-    "Application.ReadWrite.All",
-    "Directory.ReadWrite.All",
-)
+if TYPE_CHECKING:
+    from simulator.graph.router import Context, GraphRouter
+
 _BASE = "/servicePrincipals/{sid}/synchronization"
 
 
-def register(router: GraphRouter, service: ProvisioningService) -> None:
+def register(router: GraphRouter, service: SynchronizationApi) -> None:
+    """Add the synchronization routes, served by ``service``, to ``router``."""
+
     def ctx_url(ctx: Context, tail: str) -> str:
         return f"{ctx.root}/$metadata#{tail}"
 
@@ -151,20 +146,20 @@ def register(router: GraphRouter, service: ProvisioningService) -> None:
         "GET",
         "/applicationTemplates/{tid}",
         get_template,
-        perm.APPS_READ + ("Application.Read.All",),
+        perm.APPS_READ,
         locked=False,
     )
-    add("GET", f"{_BASE}/templates", templates, _SYNC_READ, locked=False)
-    add("POST", f"{_BASE}/jobs/validateCredentials", validate, _SYNC_WRITE, locked=False)
-    add("GET", f"{_BASE}/jobs", list_jobs, _SYNC_READ, locked=False)
-    add("POST", f"{_BASE}/jobs", create_job, _SYNC_WRITE, locked=False)
-    add("GET", f"{_BASE}/jobs/{{jid}}", get_job, _SYNC_READ, locked=False)
-    add("DELETE", f"{_BASE}/jobs/{{jid}}", delete_job, _SYNC_WRITE, locked=False)
-    add("GET", f"{_BASE}/jobs/{{jid}}/schema", get_schema, _SYNC_READ, locked=False)
-    add("PUT", f"{_BASE}/jobs/{{jid}}/schema", put_schema, _SYNC_WRITE, locked=False)
-    add("PATCH", f"{_BASE}/jobs/{{jid}}/schema", put_schema, _SYNC_WRITE, locked=False)
-    add("PUT", f"{_BASE}/secrets", put_secrets, _SYNC_WRITE, locked=False)
+    add("GET", f"{_BASE}/templates", templates, perm.SYNC_READ, locked=False)
+    add("POST", f"{_BASE}/jobs/validateCredentials", validate, perm.SYNC_WRITE, locked=False)
+    add("GET", f"{_BASE}/jobs", list_jobs, perm.SYNC_READ, locked=False)
+    add("POST", f"{_BASE}/jobs", create_job, perm.SYNC_WRITE, locked=False)
+    add("GET", f"{_BASE}/jobs/{{jid}}", get_job, perm.SYNC_READ, locked=False)
+    add("DELETE", f"{_BASE}/jobs/{{jid}}", delete_job, perm.SYNC_WRITE, locked=False)
+    add("GET", f"{_BASE}/jobs/{{jid}}/schema", get_schema, perm.SYNC_READ, locked=False)
+    add("PUT", f"{_BASE}/jobs/{{jid}}/schema", put_schema, perm.SYNC_WRITE, locked=False)
+    add("PATCH", f"{_BASE}/jobs/{{jid}}/schema", put_schema, perm.SYNC_WRITE, locked=False)
+    add("PUT", f"{_BASE}/secrets", put_secrets, perm.SYNC_WRITE, locked=False)
     for name in ("start", "pause", "restart"):
-        add("POST", f"{_BASE}/jobs/{{jid}}/{name}", action(name), _SYNC_WRITE, locked=False)
-    add("POST", f"{_BASE}/jobs/{{jid}}/validateCredentials", validate, _SYNC_WRITE, locked=False)
-    add("POST", f"{_BASE}/jobs/{{jid}}/provisionOnDemand", on_demand, _SYNC_WRITE, locked=False)
+        add("POST", f"{_BASE}/jobs/{{jid}}/{name}", action(name), perm.SYNC_WRITE, locked=False)
+    add("POST", f"{_BASE}/jobs/{{jid}}/validateCredentials", validate, perm.SYNC_WRITE, locked=False)
+    add("POST", f"{_BASE}/jobs/{{jid}}/provisionOnDemand", on_demand, perm.SYNC_WRITE, locked=False)

@@ -1,14 +1,13 @@
 """Renders the permission each Graph route accepts as the Markdown of docs/permissions.md.
 
-``python -m simulator.graph.permission_table > docs/permissions.md`` regenerates the page; a test
-checks that the page matches the routes.
+``python -m ccsync.permission_table > docs/permissions.md`` regenerates the page; a test checks that
+the page matches the routes of a simulator as ``ccsync up`` composes it (the synchronization routes
+included).
 """
 
 from __future__ import annotations
 
-from simulator.directory.store import Store
-from simulator.graph.resources import register_all
-from simulator.graph.router import GraphRouter
+from simulator.runtime import Simulator, SimulatorConfig
 
 
 def _template(pattern: str) -> str:
@@ -22,14 +21,13 @@ def _template(pattern: str) -> str:
 
 
 def render() -> str:
-    router = GraphRouter(Store(), lambda *_: None)  # type: ignore[arg-type,return-value]
-    register_all(router)
+    router = Simulator(SimulatorConfig()).router
     lines = [
         "# Application permissions per Graph endpoint",
         "",
         "The simulator checks the `roles` claim of the access token: any one of the listed application",
         "permissions lets the call through; otherwise Graph's 403 `Authorization_RequestDenied`.",
-        "Generated from the route table by `python -m simulator.graph.permission_table`.",
+        "Generated from the route table by `python -m ccsync.permission_table`.",
         "",
         "| method | path (under `/v1.0` or `/beta`) | any of |",
         "|---|---|---|",
