@@ -23,6 +23,9 @@ from simulator.testing import running_simulator
 
 pytest_plugins = ["simulator.testing"]
 
+#: The repository's root: where the examples, docs and scenario library are.
+ROOT = Path(__file__).resolve().parents[1]
+
 _names = itertools.count(1)
 
 #: cloud -> the instance name Entra uses for it (``allowedCloudEndpoints``, ``cloudInstance``), written out

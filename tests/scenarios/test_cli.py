@@ -10,8 +10,7 @@ import pytest
 
 from ccsync.cli import main
 from scenarios.schema import SCHEMA
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.conftest import ROOT
 
 
 def test_the_published_schema_is_the_one_used() -> None:

@@ -8,8 +8,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from simulator.testing import running_simulator
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.conftest import ROOT
 
 
 def test_the_cli_runs_scenarios_over_http_with_two_workers(tmp_path: Path) -> None:

@@ -14,8 +14,8 @@ import httpx
 import pytest
 
 from simulator.testing import running_simulator
+from tests.conftest import ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
 RUN_ID = re.compile(r"ccs[0-9a-f]{6} ")
 CLOUDS = ["commercial", "commercial", "gcc", "gcch", "dod", "china"]
 
