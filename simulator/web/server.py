@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import email.parser
+import email.utils
+import http.client
 import io
 import logging
+import re
 import socket
 import ssl
 import sys
 import threading
+import time
+from http import HTTPStatus
 from typing import Any
 
 from werkzeug.serving import ThreadedWSGIServer, WSGIRequestHandler, get_sockaddr, select_address_family
@@ -23,6 +29,59 @@ LISTEN_BACKLOG = 512
 MAX_DRAIN_BYTES = 1024 * 1024
 #: WSGI environ key an app sets to have the connection closed without sending a response (chaos).
 DROP_CONNECTION = "ccsync.drop_connection"
+#: Limits on a request's header block, as ``http.client`` enforces them.
+MAX_HEADER_LINE = 65536
+MAX_HEADERS = 100
+#: A header line the email parser would read as exactly ``name: value`` (a token, a colon, no folding).
+_PLAIN_HEADER = re.compile(r"([\x21-\x39\x3b-\x7e]+):[ \t]*([^\r\n]*)\r?\n")
+_PLAIN_VERSIONS = {"HTTP/1.1": (1, 1), "HTTP/1.0": (1, 0)}
+
+
+def _read_header_block(rfile: Any) -> list[bytes]:
+    """The header lines up to and including the blank one, read as ``http.client.parse_headers`` reads them."""
+    lines: list[bytes] = []
+    while True:
+        line = rfile.readline(MAX_HEADER_LINE + 1)
+        if len(line) > MAX_HEADER_LINE:
+            raise http.client.LineTooLong("header line")
+        lines.append(line)
+        if len(lines) > MAX_HEADERS:
+            raise http.client.HTTPException(f"got more than {MAX_HEADERS} headers")
+        if line in (b"\r\n", b"\n", b""):
+            return lines
+
+
+def _parse_header_block(lines: list[bytes], message_class: Any) -> http.client.HTTPMessage:
+    """The header block as ``http.client.parse_headers`` makes it, without the email parser when it is plain.
+
+    A block of ``name: value`` lines ended by a blank line holds exactly those pairs; anything else
+    (folded lines, stray carriage returns, lines without a name, no blank line) goes to the email parser.
+    """
+    if lines[-1] != b"":
+        message = message_class()
+        for line in lines[:-1]:
+            m = _PLAIN_HEADER.fullmatch(line.decode("iso-8859-1"))
+            if m is None:
+                break
+            message.set_raw(m.group(1), m.group(2))
+        else:
+            return message  # type: ignore[no-any-return]
+    text = b"".join(lines).decode("iso-8859-1")
+    return email.parser.Parser(_class=message_class).parsestr(text)  # type: ignore[no-any-return]
+
+
+_date_cache: tuple[int, str] = (0, "")
+
+
+def _http_date() -> str:
+    """``Date`` as ``BaseHTTPRequestHandler.date_time_string`` writes it, formatted once per second."""
+    global _date_cache
+    now = time.time()
+    second, text = _date_cache
+    if int(now) != second:
+        text = email.utils.formatdate(now, usegmt=True)
+        _date_cache = (int(now), text)
+    return text
 
 
 class _BodyReader(io.RawIOBase):
@@ -88,6 +147,45 @@ class _Handler(WSGIRequestHandler):
                 logger.debug("TLS handshake with %s failed: %s", self.client_address, exc)
                 return
         super().handle()
+
+    def parse_request(self) -> bool:
+        """``BaseHTTPRequestHandler.parse_request`` for the usual request, without the email package.
+
+        An ``HTTP/1.1`` or ``HTTP/1.0`` request line of three words, with a path not starting ``//``, is
+        read here, and its header block by ``_parse_header_block``; anything else goes to the standard
+        method, which answers its own errors. Either way ``self.headers`` is the same ``HTTPMessage``.
+        """
+        self.command = None  # type: ignore[assignment]
+        requestline = str(self.raw_requestline, "iso-8859-1").rstrip("\r\n")
+        words = requestline.split()
+        version = _PLAIN_VERSIONS.get(words[-1]) if len(words) == 3 else None
+        if version is None or words[1].startswith("//"):
+            return super().parse_request()  # type: ignore[no-any-return]
+        self.requestline = requestline
+        self.request_version = words[2]
+        self.close_connection = not (version >= (1, 1) and self.protocol_version >= "HTTP/1.1")
+        self.command, self.path = words[0], words[1]
+        try:
+            self.headers = _parse_header_block(_read_header_block(self.rfile), self.MessageClass)
+        except http.client.LineTooLong as err:
+            self.send_error(HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, "Line too long", str(err))
+            return False
+        except http.client.HTTPException as err:
+            self.send_error(HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, "Too many headers", str(err))
+            return False
+        conntype = self.headers.get("Connection", "").lower()
+        if conntype == "close":
+            self.close_connection = True
+        elif conntype == "keep-alive" and self.protocol_version >= "HTTP/1.1":
+            self.close_connection = False
+        expect = self.headers.get("Expect", "")
+        if (
+            expect.lower() == "100-continue"
+            and self.protocol_version >= "HTTP/1.1"
+            and self.request_version >= "HTTP/1.1"
+        ):
+            return self.handle_expect_100()  # type: ignore[no-any-return]
+        return True
 
     def run_wsgi(self) -> None:
         if self.headers.get("Expect", "").lower().strip(" \t") == "100-continue":
@@ -194,25 +292,43 @@ class _ResponseWriter:
         self.handler.wfile.flush()
 
     def _send_head(self) -> None:
+        """Status line and headers as ``send_response``/``send_header``/``end_headers`` write them, in one go."""
         h = self.handler
         assert self.status is not None, "write() before start_response()"
         code_text, _, reason = self.status.partition(" ")
         code = int(code_text)
-        h.send_response(code, reason)
+        if h.request_version == "HTTP/0.9":  # no head at all; the standard methods know
+            h.send_response(code, reason)
+            h.end_headers()
+            self.sent = True
+            return
+        h.log_request(code)
+        lines = [
+            f"{h.protocol_version} {code} {reason}\r\n",
+            f"Server: {h.version_string()}\r\n",
+            f"Date: {_http_date()}\r\n",
+        ]
         names = set()
         for key, value in self.headers:
-            h.send_header(key, value)
-            names.add(key.lower())
+            lines.append(f"{key}: {value}\r\n")
+            lower = key.lower()
+            names.add(lower)
+            if lower == "connection":  # as send_header: the app may ask to close or keep the connection
+                if value.lower() == "close":
+                    h.close_connection = True
+                elif value.lower() == "keep-alive":
+                    h.close_connection = False
         bodiless = h.command == "HEAD" or 100 <= code < 200 or code in (204, 304)
         if "content-length" not in names and not bodiless:
             if h.request_version >= "HTTP/1.1":
                 self.chunked = True
-                h.send_header("Transfer-Encoding", "chunked")
+                lines.append("Transfer-Encoding: chunked\r\n")
             else:
                 h.close_connection = True
         if h.close_connection and "connection" not in names:
-            h.send_header("Connection", "close")
-        h.end_headers()
+            lines.append("Connection: close\r\n")
+        lines.append("\r\n")
+        h.wfile.write("".join(lines).encode("latin-1", "strict"))
         self.sent = True
 
 
