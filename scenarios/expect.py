@@ -7,13 +7,11 @@ provisioning-log rows of the users involved.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from scenarios import schema as S
+from scenarios.state import RunState
 from syncengine.errors import GraphApiError
-
-if TYPE_CHECKING:
-    from scenarios.run import ScenarioRun
 
 _BASE_SELECT = "id,userPrincipalName,userType,accountEnabled,displayName,creationType"
 
@@ -23,7 +21,7 @@ class ScenarioFailure(AssertionError):
 
 
 class Expectations:
-    def __init__(self, run: ScenarioRun) -> None:
+    def __init__(self, run: RunState) -> None:
         self.run = run
 
     # -- reading --------------------------------------------------------------------------

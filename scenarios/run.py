@@ -4,15 +4,14 @@ steps and check each expectation, then clean up what the run created."""
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from scenarios import schema as S
-from scenarios.backends import SYNC_FABRIC_APP, Backend, SkipScenario, TenantHandle
+from scenarios.backends import SYNC_FABRIC_APP, SkipScenario
 from scenarios.expect import Expectations, ScenarioFailure
-from scenarios.loader import Scenario
 from scenarios.setup_steps import POLICY, ConfigurationSetup
-from syncengine.client import GraphClient
+from scenarios.state import UserRecord
 from syncengine.clouds import CLOUDS
 from syncengine.errors import GraphApiError, NotFoundError
 
@@ -20,52 +19,9 @@ DEFAULT_SKUS = {"P1": 200, "GOVERNANCE": 200}
 PASSWORD = {"forceChangePasswordNextSignIn": False}
 
 
-def new_run_id() -> str:
-    """A short prefix for every object a run creates (``ccs3f9a``)."""
-    return "ccs" + secrets.token_hex(3)
-
-
-@dataclass
-class UserRecord:
-    name: str
-    tenant: str
-    id: str
-    upn: str
-    deleted: bool = False
-
-
-@dataclass
-class Sync:
-    sp_id: str = ""
-    job_id: str = ""
-    rule_id: str = ""
-    app_id: str = ""
-
-    @property
-    def base(self) -> str:
-        return f"/servicePrincipals/{self.sp_id}/synchronization"
-
-    @property
-    def job(self) -> str:
-        return f"{self.base}/jobs/{self.job_id}"
-
-
 @dataclass
 class ScenarioRun(ConfigurationSetup):
-    """The state of one scenario run: tenants, named users and groups, the configuration."""
-
-    scenario: Scenario
-    backend: Backend
-    run_id: str = field(default_factory=new_run_id)
-    tenants: dict[str, TenantHandle] = field(default_factory=dict)
-    users: dict[str, UserRecord] = field(default_factory=dict)
-    groups: dict[str, tuple[str, str]] = field(default_factory=dict)
-    sync: Sync = field(default_factory=Sync)
-    created: list[tuple[str, str, str]] = field(default_factory=list)  # (tenant role, kind, id)
-    skipped: list[str] = field(default_factory=list)
-    last_result: Any = None
-    #: users changed since the last wait (on real tenants only these are provisioned on demand)
-    dirty: set[str] = field(default_factory=set)
+    """One scenario run: its state (``RunState``), the setup steps, the given world and the steps."""
 
     # -- entry point ----------------------------------------------------------------------
 
@@ -98,22 +54,6 @@ class ScenarioRun(ConfigurationSetup):
                     self.step(i, step, checks)
             finally:
                 self.cleanup()
-
-    # -- helpers --------------------------------------------------------------------------
-
-    def client(self, role: str) -> GraphClient:
-        return self.backend.client(self.tenants[role])
-
-    @property
-    def source_role(self) -> str:
-        return (self.scenario.data.get("setup") or {}).get("source", "source")
-
-    @property
-    def target_role(self) -> str:
-        return (self.scenario.data.get("setup") or {}).get("target", "target")
-
-    def skip_step(self, where: str, why: str) -> None:
-        self.skipped.append(f"{where}: {why}")
 
     # -- given ----------------------------------------------------------------------------
 

@@ -9,39 +9,20 @@ from typing import TYPE_CHECKING, Any
 
 from scenarios import schema as S
 from scenarios.expect import ScenarioFailure
+from scenarios.state import RunState
 from syncengine.clouds import CLOUDS, is_same_cloud
 from syncengine.errors import ConflictError, GraphApiError
-
-if TYPE_CHECKING:
-    from scenarios.backends import TenantHandle
-    from scenarios.loader import Scenario
-    from scenarios.run import Sync
-    from syncengine.client import GraphClient
 
 TEMPLATE_ID = "518e5f48-1fc8-4c48-9387-9fdf28b0dfe7"
 POLICY = "/policies/crossTenantAccessPolicy"
 
 
-class ConfigurationSetup:
+class ConfigurationSetup(RunState):
     """The setup steps of ``ScenarioRun`` (which inherits them): ``setup`` plays the scenario's steps in
     order (``_setup_<step>``) and checks an expected refusal."""
 
     if TYPE_CHECKING:
-        scenario: Scenario
-        run_id: str
-        tenants: dict[str, TenantHandle]
-        groups: dict[str, tuple[str, str]]
-        sync: Sync
-        created: list[tuple[str, str, str]]
         _sp: dict[str, Any]
-
-        def client(self, role: str) -> GraphClient: ...
-
-        @property
-        def source_role(self) -> str: ...
-
-        @property
-        def target_role(self) -> str: ...
 
         def settle(self) -> None: ...
 

@@ -222,8 +222,7 @@ class Cycle:
         self._matcher.prepare(initial=True)
 
     def _begin_plan(self, report: CycleReport) -> None:
-        self._requirement = licences.requirement_for(self.job)
-        self._catalogue = licences.LicenceCatalogue.from_subscribed_skus(self.source.get("/subscribedSkus"))
+        self._requirement, self._catalogue = licences.licence_terms(self.job, self.source)
         self._enforce = self.job.safety.licence_policy is LicencePolicy.ENFORCE
         #: source id → licensed (True/False) or None (left the scope) for every user this cycle saw
         self._scope_seen: dict[str, bool | None] = {}

@@ -156,9 +156,7 @@ class Importer:
         """The users assigned to the configuration, directly or through groups (none for sync-all)."""
         if self.job.scope.sync_all or not self.job.service_principal_id:
             return set()
-        a = scope.load_assignments(self.source, self.job.service_principal_id)
-        members = scope.group_members(self.source, a.group_ids)
-        return set(scope.assigned_user_ids(a, members))
+        return set(scope.load_assigned_users(self.source, self.job.service_principal_id))
 
 
 def get_users(client: GraphClient, ids: list[str], select: str) -> dict[str, dict[str, Any]]:

@@ -158,6 +158,13 @@ class LicenceCatalogue:
         return False
 
 
+def licence_terms(job: JobConfig, source: GraphClient) -> tuple[LicenceRequirement, LicenceCatalogue]:
+    """What each user ``job`` synchronizes must hold, and which plans the source tenant's SKUs carry
+    (``GET /subscribedSkus`` through ``source``, read now): what a cycle and the whole-scope check both
+    judge licences by."""
+    return requirement_for(job), LicenceCatalogue.from_subscribed_skus(source.get("/subscribedSkus"))
+
+
 @dataclass(frozen=True)
 class LicenceReport:
     """The licence check of one cycle's in-scope users: who lacks the licence, and what to tell the admin."""
@@ -205,14 +212,12 @@ def scope_licence_report(job: JobConfig, source: GraphClient) -> LicenceReport:
     (all users under sync-all, else the users and group members assigned to the job's service principal)
     against the job's requirement, under its licence policy.
     """
-    requirement = requirement_for(job)
-    catalogue = LicenceCatalogue.from_subscribed_skus(source.get("/subscribedSkus"))
+    requirement, catalogue = licence_terms(job, source)
     select = {"$select": _SCOPE_SELECT}
     if job.scope.sync_all:
         users = source.list_all("/users", {**select, "$top": "999"})
     else:
-        assigned = scope.load_assignments(source, job.service_principal_id or "")
-        ids = scope.assigned_user_ids(assigned, scope.group_members(source, assigned.group_ids))
+        ids = scope.load_assigned_users(source, job.service_principal_id or "")
         users = [source.get(f"/users/{uid}", select) for uid in sorted(ids)]
     in_scope = [u for u in users if scope.is_internal_member(u)]
     return licence_report(in_scope, requirement, catalogue, job.safety.licence_policy)
@@ -261,6 +266,7 @@ __all__ = [
     "LicenceReport",
     "LicenceRequirement",
     "licence_report",
+    "licence_terms",
     "requirement_for",
     "scope_licence_report",
     "skip_reason",

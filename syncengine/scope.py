@@ -116,6 +116,13 @@ def assigned_user_ids(assignments: Assignments, members: Mapping[str, frozenset[
     return frozenset(out)
 
 
+def load_assigned_users(client: GraphClient, service_principal_id: str) -> frozenset[str]:
+    """The users assigned to ``service_principal_id`` now, directly or through an assigned group (read
+    through ``client``: its ``appRoleAssignedTo``, then each assigned group's direct members)."""
+    assignments = load_assignments(client, service_principal_id)
+    return assigned_user_ids(assignments, group_members(client, assignments.group_ids))
+
+
 # -- the decision ----------------------------------------------------------------------------------
 
 
@@ -181,5 +188,6 @@ __all__ = [
     "decide",
     "group_members",
     "is_internal_member",
+    "load_assigned_users",
     "load_assignments",
 ]

@@ -29,19 +29,13 @@ from simulator.wire.errors import (
     unexpected_error,
 )
 from simulator.wire.message import GraphRequest, GraphResponse
+from simulator.wire.routing import CallerLike
 
 log = logging.getLogger(__name__)
 
 ODATA_JSON = (
     "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8"
 )
-
-
-class CallerLike(Protocol):
-    tenant_id: str
-    app_id: str
-    roles: frozenset[str]
-    sp_id: str
 
 
 Authenticate = Callable[[str | None, Cloud], CallerLike]

@@ -11,20 +11,21 @@ into the router (which takes the store lock per request).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from simulator.directory.tenant import Tenant
 from simulator.provisioning.api import TEMPLATE_ID, SynchronizationApi
 from simulator.wire import permissions as perm
 from simulator.wire.errors import not_found
 from simulator.wire.message import GraphResponse
+from simulator.wire.routing import RequestContext, RouteTable
 
-if TYPE_CHECKING:
-    from simulator.graph.router import Context, GraphRouter
+Context = RequestContext[Tenant]
 
 _BASE = "/servicePrincipals/{sid}/synchronization"
 
 
-def register(router: GraphRouter, service: SynchronizationApi) -> None:
+def register(router: RouteTable, service: SynchronizationApi) -> None:
     """Add the synchronization routes, served by ``service``, to ``router``."""
 
     def ctx_url(ctx: Context, tail: str) -> str:

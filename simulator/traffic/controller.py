@@ -38,10 +38,10 @@ from simulator.traffic.throttle import (
 )
 from simulator.wire.errors import GraphError, error_response
 from simulator.wire.message import GraphRequest, GraphResponse
+from simulator.wire.routing import CallerLike, MatchedRoute
 
 if TYPE_CHECKING:
     from simulator.clouds import Cloud
-    from simulator.graph.router import CallerLike, Route
 
 #: Seconds added to the remaining Retry-After of a client that retried too early.
 DEFAULT_PENALTY = 2
@@ -246,7 +246,7 @@ class TrafficController:
     # -- the Traffic hook ----------------------------------------------------------------
 
     def admit(
-        self, cloud: Cloud, req: GraphRequest, caller: CallerLike, route: Route
+        self, cloud: Cloud, req: GraphRequest, caller: CallerLike, route: MatchedRoute
     ) -> GraphResponse | None:
         """A response to answer instead of the handler's (429, injected fault, drop), or None."""
         if self._throttle is None and self._chaos is None and not self._faults.live and not self._deadlines:
@@ -287,7 +287,7 @@ class TrafficController:
         return outcome
 
     def settle(
-        self, cloud: Cloud, req: GraphRequest, caller: CallerLike, route: Route, resp: GraphResponse
+        self, cloud: Cloud, req: GraphRequest, caller: CallerLike, route: MatchedRoute, resp: GraphResponse
     ) -> None:
         """Add ``x-ms-resource-unit`` (and the limit percentage when above 0.8); count the answer."""
         path = req.path
