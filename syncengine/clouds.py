@@ -44,6 +44,8 @@ class AuthorityInfo:
     aad_graph_host: str
     #: ``rbac_url`` of OpenID documents
     rbac_url: str
+    #: the name of the cloud instance the authority serves, as the console lists Microsoft cloud settings
+    instance_title: str
 
 
 AUTHORITIES: dict[Authority, AuthorityInfo] = {
@@ -54,6 +56,7 @@ AUTHORITIES: dict[Authority, AuthorityInfo] = {
         "login.windows.net",
         "graph.windows.net",
         "https://pas.windows.net",
+        "Microsoft Azure commercial",
     ),
     Authority.USGOV: AuthorityInfo(
         Authority.USGOV,
@@ -62,6 +65,7 @@ AUTHORITIES: dict[Authority, AuthorityInfo] = {
         "login.microsoftonline.us",
         "graph.microsoftazure.us",
         "https://pasff.usgovcloudapi.net",
+        "Microsoft Azure Government",
     ),
     Authority.CHINA: AuthorityInfo(
         Authority.CHINA,
@@ -70,6 +74,7 @@ AUTHORITIES: dict[Authority, AuthorityInfo] = {
         "login.partner.microsoftonline.cn",
         "graph.chinacloudapi.cn",
         "https://pas.chinacloudapi.cn",
+        "Microsoft Azure operated by 21Vianet",
     ),
 }
 
@@ -97,6 +102,8 @@ class CloudInfo:
     region_scope: str
     #: the portal's name of the cloud, as the Microsoft cloud settings tab shows it
     label: str
+    #: the cloud's full name, as the console titles it
+    title: str
 
     @property
     def login_host(self) -> str:
@@ -129,6 +136,7 @@ CLOUDS: dict[Cloud, CloudInfo] = {
         "sts.windows.net",
         "NA",
         "Microsoft Azure Commercial",
+        "Microsoft Azure commercial",
     ),
     Cloud.GCCH: CloudInfo(
         Cloud.GCCH,
@@ -139,6 +147,7 @@ CLOUDS: dict[Cloud, CloudInfo] = {
         "login.microsoftonline.us",
         "USGov",
         "Microsoft Azure Government",
+        "Microsoft Azure Government (GCC High)",
     ),
     Cloud.DOD: CloudInfo(
         Cloud.DOD,
@@ -149,6 +158,7 @@ CLOUDS: dict[Cloud, CloudInfo] = {
         "login.microsoftonline.us",
         "USGov",
         "Microsoft Azure Government",
+        "Microsoft Azure Government (DoD)",
     ),
     Cloud.CHINA: CloudInfo(
         Cloud.CHINA,
@@ -159,6 +169,7 @@ CLOUDS: dict[Cloud, CloudInfo] = {
         "sts.chinacloudapi.cn",
         "AS",
         "Microsoft Azure China",
+        "Microsoft Azure operated by 21Vianet",
     ),
 }
 

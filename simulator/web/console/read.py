@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from simulator.clouds import CLOUDS, Cloud
+from simulator.clouds import AUTHORITIES, CLOUDS, Cloud
 from simulator.directory.audit import ACCOUNT_PROVISIONING, LogKind, parse_time
 from simulator.provisioning.job_config import LICENCE_POLICY_SETTING, SYNC_FABRIC
 from simulator.wire.errors import GraphError
@@ -23,16 +23,9 @@ if TYPE_CHECKING:
     from simulator.web.console import ConsoleSimulator
 
 PAGE = 50
-CLOUD_NAMES = {
-    Cloud.COMMERCIAL: "Microsoft Azure commercial",
-    Cloud.GCCH: "Microsoft Azure Government (GCC High)",
-    Cloud.DOD: "Microsoft Azure Government (DoD)",
-    Cloud.CHINA: "Microsoft Azure operated by 21Vianet",
-}
-INSTANCE_CLOUDS = {
-    "microsoftonline.com": "Microsoft Azure commercial",
-    "microsoftonline.us": "Microsoft Azure Government",
-    "partner.microsoftonline.cn": "Microsoft Azure operated by 21Vianet",
+#: Each cloud instance (``allowedCloudEndpoints`` value) with its title, in the clouds' order.
+INSTANCE_TITLES = {
+    info.cloud_instance: AUTHORITIES[info.authority].instance_title for info in CLOUDS.values()
 }
 
 
@@ -104,7 +97,7 @@ def clouds(sim: ConsoleSimulator) -> list[dict[str, Any]]:
             out.append(
                 {
                     "cloud": cloud.value,
-                    "name": CLOUD_NAMES[cloud],
+                    "name": CLOUDS[cloud].title,
                     "graph": sim.graph_urls.get(cloud, ""),
                     "instance": CLOUDS[cloud].cloud_instance,
                     "tenants": sorted(rows, key=lambda r: r["name"].lower()),
@@ -141,7 +134,7 @@ def access_settings(sim: ConsoleSimulator, tenant: Tenant) -> dict[str, Any]:
         return {
             "clouds": [
                 {"instance": inst, "name": name, "allowed": inst in allowed}
-                for inst, name in INSTANCE_CLOUDS.items()
+                for inst, name in INSTANCE_TITLES.items()
                 if inst != own
             ],
             "partners": partners,
