@@ -41,6 +41,11 @@ CREATE TABLE IF NOT EXISTS changes (tenant TEXT NOT NULL, version INTEGER NOT NU
 """
 
 
+#: A tenant's row is updated in place: it keeps its rowid, so tenants load in the order they were made
+#: (``INSERT OR REPLACE`` deletes and re-inserts, moving a rewritten tenant to the end).
+_UPSERT_TENANT = "INSERT INTO tenants VALUES (?, ?) ON CONFLICT(id) DO UPDATE SET doc = excluded.doc"
+
+
 class JournalError(RuntimeError):
     """The data directory holds state this simulator cannot read."""
 
@@ -219,7 +224,7 @@ class Journal:
     ) -> None:
         db = self._db
         doc = _tenant_doc(t)
-        db.execute("INSERT OR REPLACE INTO tenants VALUES (?, ?)", (t.id, doc))
+        db.execute(_UPSERT_TENANT, (t.id, doc))
         for name in COLLECTIONS:
             coll: Collection = getattr(t, name)
             db.executemany(
@@ -275,5 +280,5 @@ class Journal:
             db.execute("DELETE FROM changes WHERE tenant=? AND version<=?", (t.id, t.changes.floor))
         doc = _tenant_doc(t)
         if doc != last_doc:
-            db.execute("INSERT OR REPLACE INTO tenants VALUES (?, ?)", (t.id, doc))
+            db.execute(_UPSERT_TENANT, (t.id, doc))
         written[t.id] = (doc, t.changes.version, t.changes.floor)

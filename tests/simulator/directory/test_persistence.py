@@ -86,3 +86,26 @@ def test_the_journal_round_trip_keeps_every_user_and_cursor(tmp_path: Path) -> N
         (s, u["id"]) for s, u in t.users.iter_after(0)
     ]
     assert r.user("NEW.HIRE@persist.onmicrosoft.com") is not None
+
+
+def test_tenants_come_back_from_the_journal_in_the_order_they_were_made(tmp_path: Path) -> None:
+    # the endpoints document names "the first tenant of a cloud": a restart must not change which one
+    store = new_store()
+    store.journal = Journal(tmp_path / "state.db")
+    made = [
+        seed_tenant(
+            store, name=f"Order {n}", cloud=Cloud.COMMERCIAL, users=3, domain=f"order{n}.onmicrosoft.com"
+        )
+        for n in range(3)
+    ]
+    store.commit()
+    dir_users.update_user(made[0], next(iter(made[0].users.values())), {"city": "Oslo"}, store.clock.now())
+    made[0].display_name = "Order 0, renamed"  # the tenant's own row is rewritten, not only its objects
+    store.commit()
+    store.journal.close()
+
+    reopened = new_store()
+    journal = Journal(tmp_path / "state.db")
+    journal.load(reopened)
+    journal.close()
+    assert list(reopened.tenants) == [t.id for t in made]
