@@ -13,7 +13,6 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from simulator.clock import Clock
@@ -36,7 +35,7 @@ from simulator.traffic.throttle import (
     Verdict,
     make_limits,
 )
-from simulator.wire.errors import GraphError, error_response
+from simulator.wire.errors import GraphError
 from simulator.wire.message import GraphRequest, GraphResponse
 from simulator.wire.routing import CallerLike, MatchedRoute
 
@@ -350,7 +349,7 @@ class TrafficController:
         if fault.drop:
             for c in (self._stats.total, pair):
                 c.dropped_connections += 1
-            return _dropped(req, now)
+            return _dropped()
         headers = dict(fault.headers)
         given = next((v for k, v in headers.items() if k.lower() == "retry-after"), None)
         if given is None and fault.retry_after:
@@ -373,7 +372,7 @@ class TrafficController:
         if chaos.drops(method):
             for c in (self._stats.total, pair):
                 c.dropped_connections += 1
-            return _dropped(req, now)
+            return _dropped()
         status = chaos.error(method)
         if status is None:
             return None
@@ -446,12 +445,11 @@ def _throttled(limit: LimitKind, retry_after: int, key: Key) -> GraphError:
     )
 
 
-def _dropped(req: GraphRequest, now: float) -> GraphResponse:
+def _dropped() -> GraphError:
     """The connection is closed without an answer; in-process callers that ignore ``drop`` see a 503."""
     err = injected_error(503, "The connection was dropped (chaos injected by ccsync).", 1)
-    resp = error_response(err, datetime.fromtimestamp(now, UTC), req.headers)
-    resp.drop = True
-    return resp
+    err.drop = True
+    return err
 
 
 def _seconds(value: Any) -> int | None:

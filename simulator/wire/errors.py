@@ -22,6 +22,7 @@ class GraphError(Exception):
         headers: dict[str, str] | None = None,
         details: list[dict[str, str]] | None = None,
         inner_code: str | None = None,
+        drop: bool = False,
     ) -> None:
         super().__init__(f"{status} {code}: {message}")
         self.status = status
@@ -30,6 +31,9 @@ class GraphError(Exception):
         self.headers = dict(headers or {})
         self.details = details
         self.inner_code = inner_code
+        #: the server closes the connection instead of answering (injected chaos); the answer is for
+        #: callers that cannot drop one (``$batch`` items, the in-process backend)
+        self.drop = drop
 
 
 def _error_body(err: GraphError, request_id: str, client_request_id: str, now: datetime) -> dict[str, Any]:
@@ -69,7 +73,9 @@ def error_response(
         "request-id": rid,
         "client-request-id": client_rid,
     }
-    return GraphResponse(err.status, _error_body(err, rid, client_rid, now), headers)
+    resp = GraphResponse(err.status, _error_body(err, rid, client_rid, now), headers)
+    resp.drop = err.drop
+    return resp
 
 
 # Constructors for the errors the simulator emits in many places; messages follow real Graph.

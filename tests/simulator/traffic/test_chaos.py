@@ -143,6 +143,8 @@ def test_a_dropped_connection_is_signalled_to_the_server(calm: Harness) -> None:
     resp = calm.call(me, "GET", "/users")
     assert resp.drop and resp.status == 503  # what a caller that cannot drop a connection sees
     assert calm.traffic.stats()["totals"]["dropped_connections"] == 1
+    # one request, one id: the header and the error body name the same request
+    assert resp.body["error"]["innerError"]["request-id"] == resp.headers["request-id"]
 
 
 def test_canned_faults_fire_exactly_count_times(calm: Harness) -> None:
