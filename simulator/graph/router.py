@@ -28,7 +28,7 @@ from simulator.wire.errors import (
     unauthenticated,
     unexpected_error,
 )
-from simulator.wire.message import GraphRequest, GraphResponse
+from simulator.wire.message import SERVICE_HEADERS, GraphRequest, GraphResponse
 from simulator.wire.routing import CallerLike
 
 log = logging.getLogger(__name__)
@@ -155,12 +155,7 @@ class GraphRouter:
         resp.headers.setdefault("Content-Type", ODATA_JSON)
         resp.headers["request-id"] = request_id
         resp.headers["client-request-id"] = client_request_id
-        resp.headers["x-ms-ags-diagnostic"] = (
-            '{"ServerInfo":{"DataCenter":"ccsync","Slice":"E","Ring":"1","ScaleUnit":"000","RoleInstance":"local"}}'
-        )
-        resp.headers["Cache-Control"] = "no-cache"
-        resp.headers["OData-Version"] = "4.0"
-        resp.headers["Strict-Transport-Security"] = "max-age=31536000"
+        resp.headers.update(SERVICE_HEADERS)
         return resp
 
     def _dispatch(self, cloud: Cloud, req: GraphRequest, seen: _Seen, now: datetime) -> GraphResponse:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -31,7 +31,7 @@ from simulator.graph.body import MAX_BODY_BYTES
 from simulator.graph.router import GraphRouter
 from simulator.web.server import DROP_CONNECTION
 from simulator.wire.errors import GraphError, error_response, method_not_allowed, unexpected_error
-from simulator.wire.message import GraphRequest, GraphResponse, Headers
+from simulator.wire.message import SERVICE_HEADERS, GraphRequest, GraphResponse, Headers
 
 log = logging.getLogger(__name__)
 _METHODS = ["GET", "POST", "PATCH", "PUT", "DELETE"]
@@ -78,6 +78,13 @@ def adapter_error(exc: Exception) -> GraphError:
     return unexpected_error()
 
 
+def adapter_answer(err: GraphError, router: GraphRouter, headers: Mapping[str, str]) -> GraphResponse:
+    """The answer to an error the adapter decides itself: on the simulator clock, with Graph's headers."""
+    resp = error_response(err, router.store.clock.now(), headers)
+    resp.headers.update(SERVICE_HEADERS)
+    return resp
+
+
 def create_flask_app(cloud: Cloud, router: GraphRouter) -> Flask:
     """The Graph service root of ``cloud`` as a Flask app: every request, regular or not."""
     app = Flask(f"ccsync-graph-{cloud.value}")
@@ -85,7 +92,7 @@ def create_flask_app(cloud: Cloud, router: GraphRouter) -> Flask:
 
     def fail(err: GraphError) -> Response:
         """An error the adapter decides before the router sees the request, on the simulator clock."""
-        return to_flask(error_response(err, router.store.clock.now(), request.headers))
+        return to_flask(adapter_answer(err, router, request.headers))
 
     @app.route("/", defaults={"version": "", "path": ""}, methods=_METHODS)
     @app.route("/<version>", defaults={"path": ""}, methods=_METHODS)
@@ -149,7 +156,7 @@ class GraphApp:
                 environ[DROP_CONNECTION] = True
             status, headers, payload = self._render(resp)
         except Exception as exc:  # as the Flask app's error handlers answer
-            failed = error_response(adapter_error(exc), self.router.store.clock.now(), req.headers)
+            failed = adapter_answer(adapter_error(exc), self.router, req.headers)
             status, headers, payload = self._render(failed)
         start_response(status, headers)
         return [payload]

@@ -57,3 +57,14 @@ class GraphResponse:
     #: Close the connection without sending anything (chaos); ``status`` and ``body`` are a 503 for
     #: callers that cannot drop a connection (``$batch`` items, the in-process backend).
     drop: bool = False
+
+
+#: Headers real Graph sends with every answer, success or error, whichever part of it decided.
+SERVICE_HEADERS: dict[str, str] = {
+    "x-ms-ags-diagnostic": (
+        '{"ServerInfo":{"DataCenter":"ccsync","Slice":"E","Ring":"1","ScaleUnit":"000","RoleInstance":"local"}}'
+    ),
+    "Cache-Control": "no-cache",
+    "OData-Version": "4.0",
+    "Strict-Transport-Security": "max-age=31536000",
+}

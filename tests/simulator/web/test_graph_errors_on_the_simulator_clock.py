@@ -2,7 +2,8 @@
 
 The simulator's clock is moved years away from the wall clock; each way a Graph error can arise (the
 router, the Flask adapter before the router, werkzeug's own HTTP errors, a ``$batch`` item) must carry
-``innerError.date`` at the virtual time and the request ids in both the body and the headers.
+``innerError.date`` at the virtual time, the request ids in both the body and the headers, and the
+headers Graph sends with every answer.
 """
 
 from __future__ import annotations
@@ -45,6 +46,9 @@ def assert_dated(resp: httpx.Response, status: int, code: str, client_request_id
     assert inner["client-request-id"] == client_request_id
     assert resp.headers["client-request-id"] == client_request_id
     assert resp.headers["content-type"].startswith("application/json")
+    # the headers Graph sends with every answer, whoever decided the error
+    assert resp.headers["odata-version"] == "4.0" and resp.headers["cache-control"] == "no-cache"
+    assert "x-ms-ags-diagnostic" in resp.headers and "strict-transport-security" in resp.headers
     return err
 
 
