@@ -188,9 +188,8 @@ class _Handler(WSGIRequestHandler):
         return True
 
     def run_wsgi(self) -> None:
-        if self.headers.get("Expect", "").lower().strip(" \t") == "100-continue":
-            self.wfile.write(b"HTTP/1.1 100 Continue\r\n\r\n")
-            self.wfile.flush()
+        # ``Expect: 100-continue`` was answered by parse_request (the standard handler's
+        # handle_expect_100); werkzeug's run_wsgi would send a second "100 Continue"
         self.environ = environ = self.make_environ()
         body: _BodyReader | None = None
         if environ.get("wsgi.input_terminated"):
